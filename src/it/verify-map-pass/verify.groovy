@@ -1,0 +1,16 @@
+import groovy.json.JsonSlurper
+
+def log = new File(basedir, 'build.log').text
+assert log.contains('Evaluating baseline yolov8n.onnx on 16 images')
+assert log.contains('has the same content as the baseline') || log.contains('Candidate yolov8n.onnx')
+assert log =~ /Baseline yolov8n\.onnx: up to date \(mAP50-95 0\.\d{3}/
+assert log.contains('within <maxMapDrop>0.010</maxMapDrop>')
+
+def report = new JsonSlurper().parse(new File(basedir, 'target/yolo-slim/map-report.json'))
+assert report.verdict == 'PASSED'
+assert report.baseline.upToDate == true
+assert report.baseline.evaluation.images == 16
+assert report.baseline.evaluation.stats.ap > 0.2
+assert report.mapDrop == 0
+assert report.dataset.format == 'coco'
+return true

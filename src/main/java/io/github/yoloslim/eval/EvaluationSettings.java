@@ -1,0 +1,51 @@
+package io.github.yoloslim.eval;
+
+import io.github.yoloslim.InvalidInputException;
+import io.github.yoloslim.onnx.ModelOverrides;
+
+/**
+ * How models are run over a dataset: decoding, what overrides the model's metadata, and resources.
+ *
+ * @param threads ONNX Runtime intra-op threads, 0 for one per available processor
+ * @param batchSize images per inference call for models with a dynamic batch, 0 for the default (4); a model
+ *        with a fixed batch always gets its own
+ */
+public record EvaluationSettings(DecodeSettings decode, ModelOverrides overrides, int threads, int batchSize,
+        UnreadableImagePolicy unreadableImages) {
+
+    /** Default batch for dynamic-batch models; larger batches do not run faster on a few CPU cores. */
+    public static final int DEFAULT_BATCH = 4;
+
+    public EvaluationSettings {
+        double conf = decode.confidenceThreshold();
+        if (!(conf >= 0 && conf < 1)) {
+            throw invalid("confidenceThreshold", conf, "a score in [0, 1), e.g. 0.001 as Ultralytics validates");
+        }
+        double iou = decode.iouThreshold();
+        if (!(iou > 0 && iou <= 1)) {
+            throw invalid("iouThreshold", iou, "an IoU in (0, 1], e.g. 0.7 as Ultralytics validates");
+        }
+        if (decode.maxDetections() < 1) {
+            throw invalid("maxDetections", decode.maxDetections(), "at least 1, e.g. 300 as COCO evaluation expects");
+        }
+        if (threads < 0) {
+            throw invalid("threads", threads, "0 (all processors) or a positive thread count");
+        }
+        if (batchSize < 0) {
+            throw invalid("batchSize", batchSize, "0 (automatic) or a positive batch size");
+        }
+        if (overrides.imageSize() < 0 || overrides.imageSize() % 32 != 0) {
+            throw invalid("imageSize", overrides.imageSize(), "0 (from the model) or a multiple of 32, e.g. 640");
+        }
+    }
+
+    /** The batch to ask for from a dynamic-batch model. */
+    public int preferredBatch() {
+        return batchSize > 0 ? batchSize : DEFAULT_BATCH;
+    }
+
+    static InvalidInputException invalid(String element, Object value, String expected) {
+        return new InvalidInputException("<" + element + ">" + value + "</" + element + "> is out of range: use "
+                + expected + ".");
+    }
+}

@@ -1,0 +1,202 @@
+package io.github.yoloslim.eval;
+
+import ai.onnxruntime.OrtException;
+import io.github.yoloslim.InvalidInputException;
+import io.github.yoloslim.cache.Sha256;
+import io.github.yoloslim.data.Dataset;
+import io.github.yoloslim.data.DatasetImage;
+import io.github.yoloslim.data.DecodedImage;
+import io.github.yoloslim.data.ImageDecoder;
+import io.github.yoloslim.data.Letterbox;
+import io.github.yoloslim.data.LetterboxGeometry;
+import io.github.yoloslim.onnx.OnnxModel;
+import io.github.yoloslim.onnx.YoloModelInfo;
+import io.github.yoloslim.onnx.YoloModelInspector;
+import io.github.yoloslim.progress.ProgressListener;
+import io.github.yoloslim.runtime.DetectorOutput;
+import io.github.yoloslim.runtime.DetectorSession;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * Runs a YOLOv8 ONNX model over a dataset on the CPU and scores it with COCO evaluation. Images are decoded
+ * and letterboxed on a background thread while ONNX Runtime runs the previous batch.
+ */
+public final class ModelEvaluator {
+
+    /** How often a long evaluation reports progress. */
+    private static final long PROGRESS_INTERVAL_NANOS = 10_000_000_000L;
+
+    private final EvaluationSettings settings;
+    private final ProgressListener listener;
+
+    public ModelEvaluator(EvaluationSettings settings, ProgressListener listener) {
+        this.settings = settings;
+        this.listener = listener;
+    }
+
+    /**
+     * Evaluates one model.
+     *
+     * @param modelFile the ONNX model
+     * @param parameter the setting the model came from ({@code <candidate>}), for messages
+     * @param role what the model is in this run ({@code baseline}, {@code candidate}), for progress lines
+     */
+    public ModelEvaluation evaluate(Path modelFile, String parameter, String role, Dataset dataset)
+            throws IOException, OrtException {
+        long start = System.nanoTime();
+        OnnxModel model = OnnxModel.load(modelFile, parameter);
+        YoloModelInfo info = YoloModelInspector.inspect(model, parameter, settings.overrides());
+        ClassMapping mapping = ClassMapping.byName(info.classNames(), dataset.categories(), parameter + " " + modelFile);
+        if (!mapping.unmapped().isEmpty()) {
+            listener.warn(role + " " + modelFile.getFileName() + ": " + mapping.unmapped().size()
+                    + " classes have no dataset category and their detections are dropped: " + mapping.unmapped());
+        }
+        listener.detail(role + " " + modelFile.getFileName() + ": " + info.summary());
+
+        List<Detection> detections = new ArrayList<>();
+        List<Long> evaluatedIds = new ArrayList<>();
+        List<String> skipped = new ArrayList<>();
+        YoloDecoder decoder = new YoloDecoder(settings.decode(), info.numClasses());
+        int total = dataset.images().size();
+        listener.stage("Evaluating " + role + " " + modelFile.getFileName() + " on " + total + " images ("
+                + info.inputHeight() + "x" + info.inputWidth() + ")");
+
+        ExecutorService decoding = Executors.newSingleThreadExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "yolo-slim-image-decoding");
+            thread.setDaemon(true);
+            return thread;
+        });
+        try (DetectorSession session = DetectorSession.open(modelFile, info, settings.threads(), parameter)) {
+            int batch = session.batchCapacity(settings.preferredBatch());
+            int imageFloats = 3 * info.inputHeight() * info.inputWidth();
+            Deque<Future<Prepared>> queue = new ArrayDeque<>();
+            int submitted = 0;
+            int done = 0;
+            long lastReport = System.nanoTime();
+            float[] input = new float[batch * imageFloats];
+            List<Prepared> inBatch = new ArrayList<>(batch);
+            while (done < total) {
+                // Keep two batches decoding ahead of inference.
+                while (submitted < total && queue.size() < 2 * batch) {
+                    DatasetImage image = dataset.images().get(submitted++);
+                    queue.add(decoding.submit(() -> prepare(image, info)));
+                }
+                inBatch.clear();
+                while (inBatch.size() < batch && !queue.isEmpty()) {
+                    Prepared prepared = await(queue.poll());
+                    done++;
+                    if (prepared.error() != null) {
+                        skipped.add(skip(prepared));
+                        continue;
+                    }
+                    System.arraycopy(prepared.pixels(), 0, input, inBatch.size() * imageFloats, imageFloats);
+                    inBatch.add(prepared);
+                }
+                if (inBatch.isEmpty()) {
+                    continue;
+                }
+                DetectorOutput output = session.run(input, inBatch.size());
+                for (int b = 0; b < inBatch.size(); b++) {
+                    Prepared prepared = inBatch.get(b);
+                    List<BoxCandidate> boxes = decoder.decode(output, b);
+                    int kept = 0;
+                    for (BoxCandidate box : boxes) {
+                        int categoryId = mapping.categoryId(box.classIndex());
+                        if (categoryId >= 0) {
+                            detections.add(toDetection(prepared, box, categoryId));
+                            kept++;
+                        }
+                    }
+                    evaluatedIds.add(prepared.image().id());
+                    listener.detail(role + " " + prepared.image().file().getFileName() + ": " + kept + " detections");
+                }
+                if (System.nanoTime() - lastReport > PROGRESS_INTERVAL_NANOS && done < total) {
+                    lastReport = System.nanoTime();
+                    double seconds = (lastReport - start) / 1e9;
+                    listener.stage(String.format("  %s: %d/%d images, %.1f images/s", role, done, total,
+                            done / seconds));
+                }
+            }
+        } finally {
+            decoding.shutdownNow();
+        }
+        if (evaluatedIds.isEmpty()) {
+            throw new InvalidInputException("none of the " + total + " images of " + dataset.description()
+                    + " could be read (" + skipped.get(0) + "). Check <dataset>.");
+        }
+
+        long[] imageIds = evaluatedIds.stream().mapToLong(Long::longValue).sorted().toArray();
+        CocoEvalResult result = new CocoEvaluator().evaluate(dataset.categories(), imageIds, dataset.annotations(),
+                detections);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        listener.stage(String.format("  %s: %d images in %.1f s (%.1f images/s), %d detections, mAP50-95 %.3f",
+                role, imageIds.length, seconds, imageIds.length / seconds, detections.size(), result.stats().ap()));
+        List<CategoryAp> predicted = result.perCategory().stream()
+                .filter(ap -> contains(mapping, ap.categoryId())).toList();
+        return new ModelEvaluation(modelFile.toString(), Sha256.ofFile(modelFile), info.summary(), result.stats(),
+                predicted, imageIds.length, skipped, mapping.unmapped(), detections.size(), seconds);
+    }
+
+    private static boolean contains(ClassMapping mapping, int categoryId) {
+        for (int id : mapping.categoryIds()) {
+            if (id == categoryId) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private String skip(Prepared prepared) {
+        String reason = prepared.image().file() + ": " + prepared.error().getMessage();
+        if (settings.unreadableImages() == UnreadableImagePolicy.FAIL) {
+            throw new InvalidInputException("image " + reason + ". Fix or remove the image, or set "
+                    + "<onUnreadableImage>skip</onUnreadableImage> to evaluate without it.");
+        }
+        listener.warn("Skipping unreadable image " + reason);
+        return reason;
+    }
+
+    private Prepared prepare(DatasetImage image, YoloModelInfo info) {
+        try {
+            DecodedImage decoded = ImageDecoder.decode(image.file());
+            float[] pixels = new float[3 * info.inputHeight() * info.inputWidth()];
+            LetterboxGeometry geometry = Letterbox.apply(decoded, info.inputHeight(), info.inputWidth(), pixels, 0);
+            return new Prepared(image, pixels, geometry, null);
+        } catch (IOException e) {
+            return new Prepared(image, null, null, e);
+        }
+    }
+
+    private static Detection toDetection(Prepared prepared, BoxCandidate box, int categoryId) {
+        double[] xyxy = prepared.geometry().toOriginal(box.x1(), box.y1(), box.x2(), box.y2());
+        return new Detection(prepared.image().id(), categoryId, xyxy[0], xyxy[1], xyxy[2] - xyxy[0],
+                xyxy[3] - xyxy[1], box.score());
+    }
+
+    private static Prepared await(Future<Prepared> future) throws IOException {
+        try {
+            return future.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while decoding images", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            throw new IOException(e.getCause());
+        }
+    }
+
+    private record Prepared(DatasetImage image, float[] pixels, LetterboxGeometry geometry, IOException error) {
+    }
+}

@@ -1,0 +1,23 @@
+package io.github.yoloslim.eval;
+
+import io.github.yoloslim.InvalidInputException;
+
+import java.util.Locale;
+
+/** What to do with an image that cannot be decoded. */
+public enum UnreadableImagePolicy {
+    /** Warn, count it in the report, and evaluate without it (for every model alike). */
+    SKIP,
+    /** Fail the evaluation, naming the image. */
+    FAIL;
+
+    /** Parses a configuration value ({@code skip} or {@code fail}). */
+    public static UnreadableImagePolicy parse(String value, String element) {
+        try {
+            return valueOf(value.trim().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new InvalidInputException("<" + element + ">" + value + "</" + element
+                    + "> is not a valid choice: use skip (warn and evaluate without the image) or fail.");
+        }
+    }
+}

@@ -1,0 +1,26 @@
+package io.github.yoloslim.gate;
+
+import io.github.yoloslim.eval.ModelEvaluation;
+
+/**
+ * The content of {@code map-report.json}: both evaluations in full, the comparison and the verdict. Numbers
+ * are full precision; {@code createdAt} is the only field that changes between identical runs.
+ */
+record MapReport(String pluginVersion, String createdAt, DatasetSummary dataset, Settings settings,
+        Evaluated baseline, Evaluated candidate, double mapDrop, double maxMapDrop, double minMap, Verdict verdict,
+        String message) {
+
+    /** The dataset as evaluated. */
+    record DatasetSummary(String description, String format, int images, int annotations, int categories,
+            String fingerprint) {
+    }
+
+    /** The settings that shape the numbers. */
+    record Settings(double confidenceThreshold, double iouThreshold, int maxDetections, boolean multiLabel,
+            int imageSize, int maxImages) {
+    }
+
+    /** One model's evaluation and whether it came from the cache. */
+    record Evaluated(String candidateChoice, boolean upToDate, ModelEvaluation evaluation) {
+    }
+}

@@ -1,0 +1,84 @@
+package io.github.yoloslim.mojo;
+
+import io.github.yoloslim.InvalidInputException;
+import io.github.yoloslim.progress.ProgressListener;
+import org.apache.maven.plugin.AbstractMojo;
+import org.apache.maven.plugin.MojoExecutionException;
+import org.apache.maven.plugin.MojoFailureException;
+import org.apache.maven.plugins.annotations.Parameter;
+
+import java.io.File;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * What every yolo-slim goal shares: the model, the output folder, threads and the skip switches, and the one
+ * place where core exceptions become Maven's failures (the user's input) or errors (infrastructure).
+ */
+abstract class AbstractYoloSlimMojo extends AbstractMojo {
+
+    /** Skips every yolo-slim goal. */
+    @Parameter(property = "yoloslim.skip", defaultValue = "false")
+    boolean skip;
+
+    /** The application's YOLOv8 detection model (ONNX, as exported by Ultralytics). */
+    @Parameter(property = "yoloslim.model", defaultValue = "${project.basedir}/src/main/yolo/model.onnx")
+    File model;
+
+    /** Where the goals write their outputs, {@code pipeline.json} and caches. */
+    @Parameter(property = "yoloslim.outputDirectory", defaultValue = "${project.build.directory}/yolo-slim")
+    File outputDirectory;
+
+    /** ONNX Runtime threads for CPU inference; 0 uses one per available processor. */
+    @Parameter(property = "yoloslim.threads", defaultValue = "0")
+    int threads;
+
+    /** The project's base directory, against which relative paths in string parameters are resolved. */
+    @Parameter(defaultValue = "${project.basedir}", readonly = true, required = true)
+    File basedir;
+
+    /** The goal's name, for log lines. */
+    abstract String goal();
+
+    /** The goal's own skip switch and the property that sets it. */
+    abstract boolean goalSkipped();
+
+    /** The property of {@link #goalSkipped()}, for the skip message. */
+    abstract String goalSkipProperty();
+
+    /** Does the goal's work. */
+    abstract void run(ProgressListener listener) throws Exception;
+
+    @Override
+    public final void execute() throws MojoExecutionException, MojoFailureException {
+        if (skip) {
+            getLog().info("Skipping yolo-slim:" + goal() + ": yoloslim.skip is true");
+            return;
+        }
+        if (goalSkipped()) {
+            getLog().info("Skipping yolo-slim:" + goal() + ": " + goalSkipProperty() + " is true");
+            return;
+        }
+        try {
+            run(new MavenProgressListener(getLog()));
+        } catch (InvalidInputException e) {
+            throw new MojoFailureException(e.getMessage(), e);
+        } catch (MojoFailureException | MojoExecutionException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new MojoExecutionException("yolo-slim:" + goal() + " failed: " + e, e);
+        }
+    }
+
+    /**
+     * A path given as a string parameter with a keyword for "work it out": empty when the value is the keyword,
+     * else the path, relative ones resolved against the project.
+     */
+    Optional<Path> optionalPath(String value, String keyword) {
+        if (value == null || value.isBlank() || value.trim().equals(keyword)) {
+            return Optional.empty();
+        }
+        Path path = Path.of(value.trim());
+        return Optional.of(path.isAbsolute() ? path : basedir.toPath().resolve(path).normalize());
+    }
+}

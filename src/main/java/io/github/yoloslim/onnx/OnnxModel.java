@@ -1,0 +1,119 @@
+package io.github.yoloslim.onnx;
+
+import ai.onnx.proto.OnnxMl.GraphProto;
+import ai.onnx.proto.OnnxMl.ModelProto;
+import ai.onnx.proto.OnnxMl.OperatorSetIdProto;
+import ai.onnx.proto.OnnxMl.StringStringEntryProto;
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.github.yoloslim.InvalidInputException;
+import io.github.yoloslim.cache.AtomicFiles;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * An ONNX model held as its protobuf, with the facts the pipeline needs: opset, IR version, metadata. Unknown
+ * fields survive a load/save round trip, so models from newer exporters are written back intact.
+ */
+public final class OnnxModel {
+
+    private final ModelProto proto;
+    private final String source;
+
+    private OnnxModel(ModelProto proto, String source) {
+        this.proto = proto;
+        this.source = source;
+    }
+
+    /** Wraps a model built or edited in memory. */
+    public static OnnxModel of(ModelProto proto) {
+        return new OnnxModel(proto, "<in memory>");
+    }
+
+    /**
+     * Loads an ONNX file.
+     *
+     * @param parameter the name of the setting the path came from, for messages (e.g. {@code <model>})
+     * @throws InvalidInputException when the file is missing or is not an ONNX model
+     */
+    public static OnnxModel load(Path file, String parameter) throws IOException {
+        ModelProto proto;
+        try (InputStream in = Files.newInputStream(file)) {
+            proto = ModelProto.parseFrom(in);
+        } catch (NoSuchFileException e) {
+            throw new InvalidInputException(parameter + " " + file + " does not exist. Point " + parameter
+                    + " at an ONNX file exported from YOLOv8 (e.g. `yolo export model=yolov8n.pt format=onnx`).");
+        } catch (InvalidProtocolBufferException e) {
+            throw notOnnx(file, parameter, "it does not parse as an ONNX protobuf: " + e.getMessage());
+        }
+        if (proto.getIrVersion() <= 0 || !proto.hasGraph() || proto.getGraph().getNodeCount() == 0) {
+            throw notOnnx(file, parameter, "it has no IR version or no graph nodes");
+        }
+        return new OnnxModel(proto, file.toString());
+    }
+
+    private static InvalidInputException notOnnx(Path file, String parameter, String why) {
+        return new InvalidInputException(parameter + " " + file + " is not a valid ONNX model: " + why
+                + ". Re-export the model, or check that the file is not truncated or a Git LFS pointer.");
+    }
+
+    /** The protobuf, for reading and for building edited copies. */
+    public ModelProto proto() {
+        return proto;
+    }
+
+    /** The main graph. */
+    public GraphProto graph() {
+        return proto.getGraph();
+    }
+
+    /** Where the model came from, for messages. */
+    public String source() {
+        return source;
+    }
+
+    /** The ONNX IR version. */
+    public long irVersion() {
+        return proto.getIrVersion();
+    }
+
+    /** The opset of the default ONNX domain, or 0 when the model imports none. */
+    public long opsetVersion() {
+        for (OperatorSetIdProto opset : proto.getOpsetImportList()) {
+            if (opset.getDomain().isEmpty() || opset.getDomain().equals("ai.onnx")) {
+                return opset.getVersion();
+            }
+        }
+        return 0;
+    }
+
+    /** The metadata properties in file order (Ultralytics writes {@code names}, {@code imgsz}, ...). */
+    public Map<String, String> metadata() {
+        Map<String, String> metadata = new LinkedHashMap<>();
+        for (StringStringEntryProto entry : proto.getMetadataPropsList()) {
+            metadata.put(entry.getKey(), entry.getValue());
+        }
+        return Collections.unmodifiableMap(metadata);
+    }
+
+    /** A fresh index of the graph's producers, consumers and initializers. */
+    public GraphView graphView() {
+        return new GraphView(proto.getGraph());
+    }
+
+    /** The serialized model. */
+    public byte[] toBytes() {
+        return proto.toByteArray();
+    }
+
+    /** Writes the model atomically. */
+    public void save(Path file) throws IOException {
+        AtomicFiles.write(file, proto::writeTo);
+    }
+}

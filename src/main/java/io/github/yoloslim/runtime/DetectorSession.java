@@ -1,0 +1,98 @@
+package io.github.yoloslim.runtime;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import ai.onnxruntime.OrtSession.SessionOptions;
+import ai.onnxruntime.OrtSession.SessionOptions.OptLevel;
+import io.github.yoloslim.InvalidInputException;
+import io.github.yoloslim.onnx.OutputLayout;
+import io.github.yoloslim.onnx.YoloModelInfo;
+
+import java.nio.FloatBuffer;
+import java.nio.file.Path;
+import java.util.Map;
+
+/** A YOLOv8 detector loaded into ONNX Runtime on the CPU, run on letterboxed NCHW batches. */
+public final class DetectorSession implements AutoCloseable {
+
+    private final OrtEnvironment environment;
+    private final OrtSession session;
+    private final YoloModelInfo info;
+
+    private DetectorSession(OrtEnvironment environment, OrtSession session, YoloModelInfo info) {
+        this.environment = environment;
+        this.session = session;
+        this.info = info;
+    }
+
+    /**
+     * Loads {@code model} with all graph optimisations.
+     *
+     * @param threads intra-op threads; 0 means one per available processor
+     * @param parameter the setting the model came from, for messages
+     * @throws InvalidInputException when ONNX Runtime rejects the model
+     * @throws OrtException when ONNX Runtime itself fails (native library, memory)
+     */
+    public static DetectorSession open(Path model, YoloModelInfo info, int threads, String parameter)
+            throws OrtException {
+        OrtEnvironment environment = OrtEnvironment.getEnvironment();
+        try (SessionOptions options = new SessionOptions()) {
+            options.setOptimizationLevel(OptLevel.ALL_OPT);
+            options.setIntraOpNumThreads(threads > 0 ? threads : Runtime.getRuntime().availableProcessors());
+            options.setInterOpNumThreads(1);
+            options.setExecutionMode(SessionOptions.ExecutionMode.SEQUENTIAL);
+            OrtSession session;
+            try {
+                session = environment.createSession(model.toString(), options);
+            } catch (OrtException e) {
+                if (e.getCode() == OrtException.OrtErrorCode.ORT_INVALID_GRAPH
+                        || e.getCode() == OrtException.OrtErrorCode.ORT_INVALID_PROTOBUF
+                        || e.getCode() == OrtException.OrtErrorCode.ORT_NOT_IMPLEMENTED
+                        || e.getCode() == OrtException.OrtErrorCode.ORT_INVALID_ARGUMENT) {
+                    throw new InvalidInputException(parameter + " " + model + " cannot be loaded by ONNX Runtime "
+                            + "(" + e.getMessage() + "). Check that the model was exported with a standard opset.", e);
+                }
+                throw e;
+            }
+            return new DetectorSession(environment, session, info);
+        }
+    }
+
+    /** The model this session runs. */
+    public YoloModelInfo info() {
+        return info;
+    }
+
+    /** How many images one {@link #run} may take: the model's fixed batch, else {@code preferred}. */
+    public int batchCapacity(int preferred) {
+        return info.fixedBatch() > 0 ? info.fixedBatch() : Math.max(1, preferred);
+    }
+
+    /**
+     * Runs a batch. {@code input} holds {@code batch} letterboxed images, each {@code 3 × H × W} floats in [0,1];
+     * a model with a fixed batch larger than {@code batch} is fed the unused slots as they are in the array.
+     */
+    public DetectorOutput run(float[] input, int batch) throws OrtException {
+        int feed = info.fixedBatch() > 0 ? info.fixedBatch() : batch;
+        long[] shape = {feed, 3, info.inputHeight(), info.inputWidth()};
+        int length = Math.multiplyExact(feed, 3 * info.inputHeight() * info.inputWidth());
+        try (OnnxTensor tensor = OnnxTensor.createTensor(environment, FloatBuffer.wrap(input, 0, length), shape);
+                OrtSession.Result result = session.run(Map.of(info.inputName(), tensor))) {
+            OnnxTensor output = (OnnxTensor) result.get(0);
+            long[] outShape = output.getInfo().getShape();
+            float[] data = new float[Math.toIntExact(output.getInfo().getNumElements())];
+            output.getFloatBuffer().get(data);
+            boolean attributesFirst = info.layout() == OutputLayout.ATTRIBUTES_FIRST;
+            int attributes = (int) (attributesFirst ? outShape[1] : outShape[2]);
+            int anchors = (int) (attributesFirst ? outShape[2] : outShape[1]);
+            return new DetectorOutput(data, batch, attributes, anchors, info.layout());
+        }
+    }
+
+    @Override
+    public void close() throws OrtException {
+        session.close();
+    }
+}

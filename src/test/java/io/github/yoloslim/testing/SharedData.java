@@ -1,0 +1,30 @@
+package io.github.yoloslim.testing;
+
+import org.junit.jupiter.api.Assumptions;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * The real model and COCO images beside the project ({@code ../shared}, or system property / environment
+ * variable {@code yoloslim.shared} / {@code YOLOSLIM_SHARED}). Tests that need them skip when they are absent.
+ */
+public final class SharedData {
+
+    private SharedData() {
+    }
+
+    /** The shared folder, which may not exist. */
+    public static Path root() {
+        String configured = System.getProperty("yoloslim.shared", System.getenv("YOLOSLIM_SHARED"));
+        return Path.of(configured != null ? configured : "../shared").toAbsolutePath().normalize();
+    }
+
+    /** A file or folder under the shared folder; skips the calling test with a reason when it is missing. */
+    public static Path require(String relative) {
+        Path path = root().resolve(relative);
+        Assumptions.assumeTrue(Files.exists(path), () -> "skipped: " + path
+                + " is absent (real model/data live in ../shared; set -Dyoloslim.shared=<folder> to point at them)");
+        return path;
+    }
+}
