@@ -14,6 +14,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.stream.IntStream;
 
 /**
  * COCO box evaluation that reproduces pycocotools' {@code COCOeval(gt, dt, "bbox")} followed by
@@ -154,7 +155,7 @@ public final class CocoEvaluator {
 
     /** {@code np.where(iouThr == p.iouThrs)[0]}: exact equality, as pycocotools looks the threshold up. */
     private static int[] thresholdIndex(double iou) {
-        return java.util.stream.IntStream.range(0, T).filter(t -> IOU_THRESHOLDS[t] == iou).toArray();
+        return IntStream.range(0, T).filter(t -> IOU_THRESHOLDS[t] == iou).toArray();
     }
 
     /**

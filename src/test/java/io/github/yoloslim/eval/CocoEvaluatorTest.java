@@ -9,7 +9,10 @@ import io.github.yoloslim.data.Category;
 import io.github.yoloslim.data.GroundTruthBox;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
+import java.util.SplittableRandom;
+import java.util.stream.IntStream;
 import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.Test;
 
@@ -312,5 +315,23 @@ class CocoEvaluatorTest {
 
         assertThat(CocoEvaluator.numpyMean(a, a.length)).isEqualTo(0.10231023102310231);
         assertThat(CocoEvaluator.numpyMean(b, b.length)).isEqualTo(10.0);
+    }
+
+    @Test
+    void scoreSortIsStableAndDescendingLikeNumpysMergesortOfMinusScore() {
+        SplittableRandom random = new SplittableRandom(7);
+        for (int n : new int[] {0, 1, 5, 16, 17, 100, 1000, 5000}) {
+            double[] key = new double[n];
+            for (int i = 0; i < n; i++) {
+                key[i] = random.nextInt(20) / 10.0; // many ties
+            }
+            int[] idx = IntStream.range(0, n).toArray();
+
+            CocoEvaluator.sortByScoreDescending(idx, 0, n, key, new int[n]);
+
+            Integer[] expected = IntStream.range(0, n).boxed().toArray(Integer[]::new);
+            Arrays.sort(expected, Comparator.comparingDouble((Integer i) -> -key[i])); // stable
+            assertThat(idx).containsExactly(Arrays.stream(expected).mapToInt(Integer::intValue).toArray());
+        }
     }
 }
