@@ -48,7 +48,12 @@ public final class CocoEvaluator {
     private static final int SMALL = 1;
     private static final int MEDIUM = 2;
     private static final int LARGE = 3;
-    private static final int MAX_DET = MAX_DETS[M - 1];
+    /** Indices into {@link #MAX_DETS}. */
+    private static final int UP_TO_1 = 0;
+    private static final int UP_TO_10 = 1;
+    private static final int UP_TO_100 = 2;
+    private static final int MAX_DET = MAX_DETS[UP_TO_100];
+    private static final int[] ALL_THRESHOLDS = IntStream.range(0, T).toArray();
     /** {@code np.spacing(1)}, added to the precision's denominator. */
     private static final double EPS = Math.ulp(1.0);
 
@@ -126,31 +131,25 @@ public final class CocoEvaluator {
         int[] t50 = thresholdIndex(0.5);
         int[] t75 = thresholdIndex(0.75);
         CocoStats stats = new CocoStats(
-                precisionMean(curves, allThresholds(), ALL, 2),
-                precisionMean(curves, t50, ALL, 2),
-                precisionMean(curves, t75, ALL, 2),
-                precisionMean(curves, allThresholds(), SMALL, 2),
-                precisionMean(curves, allThresholds(), MEDIUM, 2),
-                precisionMean(curves, allThresholds(), LARGE, 2),
-                recallMean(curves, ALL, 0),
-                recallMean(curves, ALL, 1),
-                recallMean(curves, ALL, 2),
-                recallMean(curves, SMALL, 2),
-                recallMean(curves, MEDIUM, 2),
-                recallMean(curves, LARGE, 2));
+                precisionMean(curves, ALL_THRESHOLDS, ALL, UP_TO_100),
+                precisionMean(curves, t50, ALL, UP_TO_100),
+                precisionMean(curves, t75, ALL, UP_TO_100),
+                precisionMean(curves, ALL_THRESHOLDS, SMALL, UP_TO_100),
+                precisionMean(curves, ALL_THRESHOLDS, MEDIUM, UP_TO_100),
+                precisionMean(curves, ALL_THRESHOLDS, LARGE, UP_TO_100),
+                recallMean(curves, ALL, UP_TO_1),
+                recallMean(curves, ALL, UP_TO_10),
+                recallMean(curves, ALL, UP_TO_100),
+                recallMean(curves, SMALL, UP_TO_100),
+                recallMean(curves, MEDIUM, UP_TO_100),
+                recallMean(curves, LARGE, UP_TO_100));
         List<CategoryAp> perCategory = new ArrayList<>(cats.length);
         for (int k = 0; k < cats.length; k++) {
             CategoryCurves[] one = {curves[k]};
-            perCategory.add(new CategoryAp(cats[k], precisionMean(one, allThresholds(), ALL, 2),
-                    precisionMean(one, t50, ALL, 2), curves[k].nonIgnoredGt[ALL]));
+            perCategory.add(new CategoryAp(cats[k], precisionMean(one, ALL_THRESHOLDS, ALL, UP_TO_100),
+                    precisionMean(one, t50, ALL, UP_TO_100), curves[k].nonIgnoredGt[ALL]));
         }
         return new CocoEvalResult(stats, perCategory);
-    }
-
-    private static int[] allThresholds() {
-        int[] all = new int[T];
-        Arrays.setAll(all, t -> t);
-        return all;
     }
 
     /** {@code np.where(iouThr == p.iouThrs)[0]}: exact equality, as pycocotools looks the threshold up. */
