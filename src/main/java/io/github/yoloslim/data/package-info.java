@@ -1,0 +1,2 @@
+/** Evaluation and calibration datasets (COCO and YOLO layouts), image decoding, and letterboxing. */
+package io.github.yoloslim.data;
