@@ -1,2 +1,2 @@
-/** Evaluation and calibration datasets (COCO and YOLO layouts), image decoding, and letterboxing. */
+/** Datasets (COCO and YOLO layouts), image decoding with EXIF orientation, and Ultralytics-exact letterboxing. */
 package io.github.yoloslim.data;
