@@ -69,6 +69,27 @@ public final class DatasetLoader {
     }
 
     /**
+     * Loads the dataset a {@link DatasetSpec} describes: its configured layout, else as {@link #load(Path, Path,
+     * List, int)} detects it.
+     *
+     * @param classNames class names for a YOLO dataset without a data.yaml, or null
+     */
+    public static LoadedDataset load(DatasetSpec spec, List<String> classNames) throws IOException {
+        Path annotations = spec.annotations().orElse(null);
+        if (spec.format().isEmpty()) {
+            return load(spec.location(), annotations, classNames, spec.maxImages());
+        }
+        if (spec.format().get() == DatasetFormat.COCO) {
+            return loadCoco(spec.location(), annotations, spec.maxImages());
+        }
+        if (annotations != null) {
+            throw new InvalidInputException("<annotations>" + annotations + "</annotations> is a COCO setting but "
+                    + "<datasetFormat> is yolo, whose boxes come from labels/*.txt. Remove one of the two.");
+        }
+        return loadYolo(spec.location(), classNames, spec.maxImages());
+    }
+
+    /**
      * YOLO for a data.yaml file, a folder with {@code images/} and {@code labels/}, or a folder below an
      * {@code images} folder whose {@code labels} counterpart exists; COCO otherwise.
      *

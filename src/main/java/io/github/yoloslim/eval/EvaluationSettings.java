@@ -39,6 +39,11 @@ public record EvaluationSettings(DecodeSettings decode, ModelOverrides overrides
         }
     }
 
+    /** The threads to use: the configured count, else one per available processor. */
+    public int threadCount() {
+        return threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+    }
+
     /** The batch to ask for from a dynamic-batch model. */
     public int preferredBatch() {
         return batchSize > 0 ? batchSize : DEFAULT_BATCH;

@@ -22,6 +22,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -54,6 +55,35 @@ public final class ModelEvaluator {
     public ModelEvaluation evaluate(Path modelFile, String parameter, String role, Dataset dataset)
             throws IOException, OrtException {
         long start = System.nanoTime();
+        Inference inference = infer(modelFile, parameter, role, dataset);
+        long[] imageIds = inference.evaluatedIds().stream().mapToLong(Long::longValue).sorted().toArray();
+        CocoEvalResult result = new CocoEvaluator(settings.threadCount()).evaluate(dataset.categories(), imageIds,
+                dataset.annotations(), inference.detections());
+        double seconds = (System.nanoTime() - start) / 1e9;
+        listener.stage(String.format(Locale.ROOT,
+                "  %s: %d images in %.1f s (%.1f images/s), %d detections, mAP50-95 %.3f, mAP50 %.3f", role,
+                imageIds.length, seconds, imageIds.length / seconds, inference.detections().size(),
+                result.stats().ap(), result.stats().ap50()));
+        ClassMapping mapping = inference.mapping();
+        List<CategoryAp> predicted = result.perCategory().stream()
+                .filter(ap -> contains(mapping, ap.categoryId())).toList();
+        return new ModelEvaluation(modelFile.toString(), Sha256.ofFile(modelFile), inference.info().summary(),
+                result.stats(), predicted, imageIds.length, inference.skipped(), mapping.unmapped(),
+                inference.detections().size(), seconds);
+    }
+
+    /** The detections of {@code modelFile} on every readable image of {@code dataset}, in image order. */
+    public List<Detection> detect(Path modelFile, String parameter, Dataset dataset) throws IOException, OrtException {
+        return infer(modelFile, parameter, "model", dataset).detections();
+    }
+
+    private record Inference(YoloModelInfo info, ClassMapping mapping, List<Detection> detections,
+            List<Long> evaluatedIds, List<String> skipped) {
+    }
+
+    private Inference infer(Path modelFile, String parameter, String role, Dataset dataset)
+            throws IOException, OrtException {
+        long start = System.nanoTime();
         OnnxModel model = OnnxModel.load(modelFile, parameter);
         YoloModelInfo info = YoloModelInspector.inspect(model, parameter, settings.overrides());
         ClassMapping mapping = ClassMapping.byName(info.classNames(), dataset.categories(), parameter + " " + modelFile);
@@ -76,9 +106,10 @@ public final class ModelEvaluator {
             thread.setDaemon(true);
             return thread;
         });
-        try (DetectorSession session = DetectorSession.open(modelFile, info, settings.threads(), parameter)) {
+        try (DetectorSession session = DetectorSession.open(modelFile, info, settings.threadCount(), parameter)) {
             int batch = session.batchCapacity(settings.preferredBatch());
-            int imageFloats = 3 * info.inputHeight() * info.inputWidth();
+            Letterbox letterbox = new Letterbox(info.inputHeight(), info.inputWidth());
+            int imageFloats = letterbox.inputLength();
             Deque<Future<Prepared>> queue = new ArrayDeque<>();
             int submitted = 0;
             int done = 0;
@@ -89,7 +120,7 @@ public final class ModelEvaluator {
                 // Keep two batches decoding ahead of inference.
                 while (submitted < total && queue.size() < 2 * batch) {
                     DatasetImage image = dataset.images().get(submitted++);
-                    queue.add(decoding.submit(() -> prepare(image, info)));
+                    queue.add(decoding.submit(() -> prepare(image, letterbox)));
                 }
                 inBatch.clear();
                 while (inBatch.size() < batch && !queue.isEmpty()) {
@@ -108,9 +139,8 @@ public final class ModelEvaluator {
                 DetectorOutput output = session.run(input, inBatch.size());
                 for (int b = 0; b < inBatch.size(); b++) {
                     Prepared prepared = inBatch.get(b);
-                    List<BoxCandidate> boxes = decoder.decode(output, b);
                     int kept = 0;
-                    for (BoxCandidate box : boxes) {
+                    for (BoxCandidate box : decoder.decode(output, b)) {
                         int categoryId = mapping.categoryId(box.classIndex());
                         if (categoryId >= 0) {
                             detections.add(toDetection(prepared, box, categoryId));
@@ -122,9 +152,8 @@ public final class ModelEvaluator {
                 }
                 if (System.nanoTime() - lastReport > PROGRESS_INTERVAL_NANOS && done < total) {
                     lastReport = System.nanoTime();
-                    double seconds = (lastReport - start) / 1e9;
-                    listener.stage(String.format("  %s: %d/%d images, %.1f images/s", role, done, total,
-                            done / seconds));
+                    listener.stage(String.format(Locale.ROOT, "  %s: %d/%d images, %.1f images/s", role, done, total,
+                            done / ((lastReport - start) / 1e9)));
                 }
             }
         } finally {
@@ -134,17 +163,7 @@ public final class ModelEvaluator {
             throw new InvalidInputException("none of the " + total + " images of " + dataset.description()
                     + " could be read (" + skipped.get(0) + "). Check <dataset>.");
         }
-
-        long[] imageIds = evaluatedIds.stream().mapToLong(Long::longValue).sorted().toArray();
-        CocoEvalResult result = new CocoEvaluator().evaluate(dataset.categories(), imageIds, dataset.annotations(),
-                detections);
-        double seconds = (System.nanoTime() - start) / 1e9;
-        listener.stage(String.format("  %s: %d images in %.1f s (%.1f images/s), %d detections, mAP50-95 %.3f",
-                role, imageIds.length, seconds, imageIds.length / seconds, detections.size(), result.stats().ap()));
-        List<CategoryAp> predicted = result.perCategory().stream()
-                .filter(ap -> contains(mapping, ap.categoryId())).toList();
-        return new ModelEvaluation(modelFile.toString(), Sha256.ofFile(modelFile), info.summary(), result.stats(),
-                predicted, imageIds.length, skipped, mapping.unmapped(), detections.size(), seconds);
+        return new Inference(info, mapping, detections, evaluatedIds, skipped);
     }
 
     private static boolean contains(ClassMapping mapping, int categoryId) {
@@ -166,11 +185,11 @@ public final class ModelEvaluator {
         return reason;
     }
 
-    private Prepared prepare(DatasetImage image, YoloModelInfo info) {
+    private static Prepared prepare(DatasetImage image, Letterbox letterbox) {
         try {
             DecodedImage decoded = ImageDecoder.decode(image.file());
-            float[] pixels = new float[3 * info.inputHeight() * info.inputWidth()];
-            LetterboxGeometry geometry = Letterbox.apply(decoded, info.inputHeight(), info.inputWidth(), pixels, 0);
+            float[] pixels = new float[letterbox.inputLength()];
+            LetterboxGeometry geometry = letterbox.apply(decoded, pixels, 0);
             return new Prepared(image, pixels, geometry, null);
         } catch (IOException e) {
             return new Prepared(image, null, null, e);

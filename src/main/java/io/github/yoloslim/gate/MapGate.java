@@ -10,6 +10,8 @@ import io.github.yoloslim.cache.Sha256;
 import io.github.yoloslim.data.Category;
 import io.github.yoloslim.data.Dataset;
 import io.github.yoloslim.data.DatasetImage;
+import io.github.yoloslim.data.DatasetLoader;
+import io.github.yoloslim.data.LoadedDataset;
 import io.github.yoloslim.data.GroundTruthBox;
 import io.github.yoloslim.eval.DecodeSettings;
 import io.github.yoloslim.eval.EvaluationSettings;
@@ -66,18 +68,21 @@ public final class MapGate {
         var baselineInfo = YoloModelInspector.inspect(baselineModel, baselineParameter,
                 request.evaluation().overrides());
         long loadStart = System.nanoTime();
-        Dataset dataset = DatasetSpecs.load(request.dataset(), baselineInfo.classNames(), listener);
+        LoadedDataset loaded = DatasetLoader.load(request.dataset(), baselineInfo.classNames());
+        Dataset dataset = loaded.dataset();
         String datasetFingerprint = fingerprint(dataset);
-        listener.stage(String.format("Dataset %s: %d images, %d boxes, %d categories (loaded and hashed in %.1f s)",
-                dataset.description(), dataset.images().size(), dataset.annotations().size(),
-                dataset.categories().size(), (System.nanoTime() - loadStart) / 1e9));
+        listener.stage(String.format(Locale.ROOT, "%s (loaded and hashed in %.1f s)", loaded.summary(),
+                (System.nanoTime() - loadStart) / 1e9));
+        loaded.notes().forEach(listener::stage);
 
         ModelEvaluator evaluator = new ModelEvaluator(request.evaluation(), listener);
-        Cached baseline = evaluateCached(evaluator, baselineFile, baselineParameter, "baseline", dataset,
-                datasetFingerprint, request);
-        Cached candidate = Sha256.ofFile(candidateFile).equals(baseline.evaluation().sha256())
+        String baselineHash = Sha256.ofFile(baselineFile);
+        String candidateHash = Sha256.ofFile(candidateFile);
+        Cached baseline = evaluateCached(evaluator, baselineFile, baselineHash, baselineParameter, "baseline",
+                dataset, datasetFingerprint, request);
+        Cached candidate = candidateHash.equals(baselineHash)
                 ? sameAsBaseline(baseline, candidateFile)
-                : evaluateCached(evaluator, candidateFile, candidateParameter, "candidate", dataset,
+                : evaluateCached(evaluator, candidateFile, candidateHash, candidateParameter, "candidate", dataset,
                         datasetFingerprint, request);
 
         double baselineMap = baseline.evaluation().stats().ap();
@@ -130,9 +135,9 @@ public final class MapGate {
         return baseline;
     }
 
-    private Cached evaluateCached(ModelEvaluator evaluator, Path modelFile, String parameter, String role,
-            Dataset dataset, String datasetFingerprint, VerifyMapRequest request) throws IOException, OrtException {
-        String modelHash = Sha256.ofFile(modelFile);
+    private Cached evaluateCached(ModelEvaluator evaluator, Path modelFile, String modelHash, String parameter,
+            String role, Dataset dataset, String datasetFingerprint, VerifyMapRequest request)
+            throws IOException, OrtException {
         DecodeSettings decode = request.evaluation().decode();
         String key = Sha256.builder()
                 .add("model", modelHash)

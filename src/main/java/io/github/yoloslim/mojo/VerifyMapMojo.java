@@ -142,9 +142,9 @@ public class VerifyMapMojo extends AbstractYoloSlimMojo {
                 new DecodeSettings(confidenceThreshold, iouThreshold, maxDetections, multiLabel),
                 new ModelOverrides(imageSize, classNames == null ? List.of() : classNames), threads, batchSize,
                 UnreadableImagePolicy.parse(onUnreadableImage, "onUnreadableImage"));
-        DatasetSpec datasetSpec = new DatasetSpec(dataset.toPath(), optionalPath(annotations, "auto"),
+        DatasetSpec datasetSpec = new DatasetSpec(dataset.toPath().normalize(), optionalPath(annotations, "auto"),
                 format(datasetFormat), maxImages);
-        return new VerifyMapRequest(model.toPath(), optionalPath(baseline, "model"), optionalPath(candidate, "auto"),
+        return new VerifyMapRequest(model.toPath().normalize(), optionalPath(baseline, "model"), optionalPath(candidate, "auto"),
                 datasetSpec, evaluation, maxMapDrop, minMap, outputDirectory.toPath(), reportFile.toPath());
     }
 

@@ -50,7 +50,8 @@ public final class OnnxModel {
             throw new InvalidInputException(parameter + " " + file + " does not exist. Point " + parameter
                     + " at an ONNX file exported from YOLOv8 (e.g. `yolo export model=yolov8n.pt format=onnx`).");
         } catch (InvalidProtocolBufferException e) {
-            throw notOnnx(file, parameter, "it does not parse as an ONNX protobuf: " + e.getMessage());
+            throw notOnnx(file, parameter, "it does not parse as an ONNX protobuf (" + e.getMessage().replaceAll("\\.$", "")
+                    + ")");
         }
         if (proto.getIrVersion() <= 0 || !proto.hasGraph() || proto.getGraph().getNodeCount() == 0) {
             throw notOnnx(file, parameter, "it has no IR version or no graph nodes");

@@ -17,6 +17,9 @@ import java.util.Map;
 /** A YOLOv8 detector loaded into ONNX Runtime on the CPU, run on letterboxed NCHW batches. */
 public final class DetectorSession implements AutoCloseable {
 
+    private static final long INIT_STACK_BYTES = 16L << 20;
+    private static OrtEnvironment sharedEnvironment;
+
     private final OrtEnvironment environment;
     private final OrtSession session;
     private final YoloModelInfo info;
@@ -30,17 +33,17 @@ public final class DetectorSession implements AutoCloseable {
     /**
      * Loads {@code model} with all graph optimisations.
      *
-     * @param threads intra-op threads; 0 means one per available processor
+     * @param threads intra-op threads
      * @param parameter the setting the model came from, for messages
      * @throws InvalidInputException when ONNX Runtime rejects the model
      * @throws OrtException when ONNX Runtime itself fails (native library, memory)
      */
     public static DetectorSession open(Path model, YoloModelInfo info, int threads, String parameter)
             throws OrtException {
-        OrtEnvironment environment = OrtEnvironment.getEnvironment();
+        OrtEnvironment environment = environment();
         try (SessionOptions options = new SessionOptions()) {
             options.setOptimizationLevel(OptLevel.ALL_OPT);
-            options.setIntraOpNumThreads(threads > 0 ? threads : Runtime.getRuntime().availableProcessors());
+            options.setIntraOpNumThreads(threads);
             options.setInterOpNumThreads(1);
             options.setExecutionMode(SessionOptions.ExecutionMode.SEQUENTIAL);
             OrtSession session;
@@ -58,6 +61,37 @@ public final class DetectorSession implements AutoCloseable {
             }
             return new DetectorSession(environment, session, info);
         }
+    }
+
+    /**
+     * ONNX Runtime's shared environment. Its native initialisation was seen to overrun the JVM's default 1 MB
+     * thread stack and crash the whole JVM (a segmentation fault, no Java exception) when the process has a long
+     * command line, so it is created once on a thread with a roomier stack.
+     */
+    static synchronized OrtEnvironment environment() throws OrtException {
+        if (sharedEnvironment == null) {
+            OrtEnvironment[] created = new OrtEnvironment[1];
+            Throwable[] failure = new Throwable[1];
+            Thread thread = new Thread(null, () -> {
+                try {
+                    created[0] = OrtEnvironment.getEnvironment();
+                } catch (Throwable e) {
+                    failure[0] = e;
+                }
+            }, "yolo-slim-onnxruntime-init", INIT_STACK_BYTES);
+            thread.start();
+            try {
+                thread.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new OrtException("interrupted while loading ONNX Runtime");
+            }
+            if (failure[0] != null) {
+                throw new OrtException("ONNX Runtime's native library could not be loaded: " + failure[0]);
+            }
+            sharedEnvironment = created[0];
+        }
+        return sharedEnvironment;
     }
 
     /** The model this session runs. */

@@ -3,12 +3,9 @@ package io.github.yoloslim.data;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
-import static org.junit.jupiter.api.Assumptions.abort;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.github.yoloslim.InvalidInputException;
+import io.github.yoloslim.testing.SharedData;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -276,9 +273,7 @@ class DatasetLoaderTest {
     @Test
     void assemblesCocoTinyFromSharedData() throws IOException {
         Path images = SharedData.require("data/coco-tiny/val2017");
-        Path json = DatasetLoader.defaultAnnotations(images);
-
-        LoadedDataset loaded = DatasetLoader.assembleCoco(images, json, parse(json), 0);
+        LoadedDataset loaded = DatasetLoader.load(images, null, null, 0);
 
         assertCocoTiny(loaded);
         // The sizes in the json are the displayed sizes the decoder reports.
@@ -286,20 +281,6 @@ class DatasetLoaderTest {
             assertThat(ImageDecoder.readSize(image.file())).as(image.file().toString())
                     .isEqualTo(new ImageSize(image.width(), image.height()));
         }
-    }
-
-    @Test
-    void loadsCocoTinyThroughTheDefaultAnnotations() throws IOException {
-        Path images = SharedData.require("data/coco-tiny/val2017");
-        LoadedDataset loaded;
-        try {
-            loaded = DatasetLoader.load(images, null, null, 0);
-        } catch (UnsupportedOperationException e) {
-            // CocoAnnotations.read is written on another branch; this test runs once both are merged.
-            abort("CocoAnnotations.read is not implemented on this branch yet");
-            return;
-        }
-        assertCocoTiny(loaded);
     }
 
     private static void assertCocoTiny(LoadedDataset loaded) {
@@ -311,24 +292,6 @@ class DatasetLoaderTest {
         assertThat(dataset.categories()).hasSize(80).containsExactlyElementsOf(CocoCategories.ALL);
         assertThat(loaded.ignoredImages()).isZero();
         assertThat(loaded.summary()).endsWith("80 images, 815 boxes (11 crowd), 80 categories");
-    }
-
-    /** A plain Jackson reading of a COCO instances file, standing in for CocoAnnotations.read here. */
-    private static CocoAnnotations parse(Path json) throws IOException {
-        JsonNode root = new ObjectMapper().readTree(json.toFile());
-        List<CocoImage> images = new ArrayList<>();
-        root.get("images").forEach(n -> images.add(new CocoImage(n.get("id").asLong(), n.get("file_name").asText(),
-                n.get("width").asInt(), n.get("height").asInt())));
-        List<Category> categories = new ArrayList<>();
-        root.get("categories").forEach(n -> categories.add(new Category(n.get("id").asInt(), n.get("name").asText())));
-        List<GroundTruthBox> boxes = new ArrayList<>();
-        root.get("annotations").forEach(n -> {
-            JsonNode b = n.get("bbox");
-            boxes.add(new GroundTruthBox(n.get("id").asLong(), n.get("image_id").asLong(), n.get("category_id").asInt(),
-                    b.get(0).asDouble(), b.get(1).asDouble(), b.get(2).asDouble(), b.get(3).asDouble(),
-                    n.get("area").asDouble(), n.get("iscrowd").asInt() == 1));
-        });
-        return new CocoAnnotations(images, categories, boxes);
     }
 
     private static GroundTruthBox box(long id, long imageId) {

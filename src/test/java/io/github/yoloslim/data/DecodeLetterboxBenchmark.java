@@ -1,5 +1,7 @@
 package io.github.yoloslim.data;
 
+import io.github.yoloslim.testing.SharedData;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

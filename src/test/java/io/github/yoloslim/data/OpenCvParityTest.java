@@ -2,6 +2,8 @@ package io.github.yoloslim.data;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.yoloslim.testing.SharedData;
+
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.zip.CRC32;

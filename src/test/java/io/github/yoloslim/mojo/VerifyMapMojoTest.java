@@ -1,0 +1,241 @@
+package io.github.yoloslim.mojo;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.yoloslim.onnx.OnnxModel;
+import io.github.yoloslim.testing.SyntheticCoco;
+import io.github.yoloslim.testing.TinyDetectors;
+import io.github.yoloslim.testing.TinyDetectors.Box;
+import org.apache.maven.api.plugin.testing.InjectMojo;
+import org.apache.maven.api.plugin.testing.MojoTest;
+import org.apache.maven.plugin.MojoFailureException;
+import org.apache.maven.plugin.logging.SystemStreamLog;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The verify-map goal as Maven configures it, on tiny real ONNX detectors and a synthetic COCO dataset. */
+@MojoTest
+class VerifyMapMojoTest {
+
+    private static final String POM = "src/test/resources/unit/verify-map/pom.xml";
+
+    @TempDir
+    Path dir;
+
+    private final RecordingLog log = new RecordingLog();
+    private Path images;
+    private Path exact;
+    private Path shifted;
+
+    @BeforeEach
+    void writeModelsAndData() throws Exception {
+        images = SyntheticCoco.write(dir.resolve("data"), 3, 64);
+        // The exact model finds the ground-truth box; the shifted one is 8 px off (IoU 0.6).
+        exact = detector("exact.onnx", 32);
+        shifted = detector("shifted.onnx", 40);
+    }
+
+    private Path detector(String name, float cx) throws Exception {
+        Path file = dir.resolve(name);
+        OnnxModel.of(TinyDetectors.constant(64, 1, List.of("person"), 84,
+                List.of(new Box(cx, 32, 32, 32, 0, 0.9f)))).save(file);
+        return file;
+    }
+
+    private void configure(VerifyMapMojo mojo, Path candidate) {
+        mojo.setLog(log);
+        mojo.model = exact.toFile();
+        mojo.candidate = candidate == null ? "auto" : candidate.toString();
+        mojo.dataset = images.toFile();
+        mojo.outputDirectory = dir.resolve("target/yolo-slim").toFile();
+        mojo.reportFile = dir.resolve("target/yolo-slim/map-report.json").toFile();
+        mojo.basedir = dir.toFile();
+    }
+
+    @Test
+    @InjectMojo(goal = "verify-map", pom = POM)
+    void parametersHaveTheDocumentedDefaults(VerifyMapMojo mojo) {
+        assertThat(mojo.maxImages).isEqualTo(2);
+        assertThat(mojo.maxMapDrop).isEqualTo(0.01);
+        assertThat(mojo.minMap).isZero();
+        assertThat(mojo.confidenceThreshold).isEqualTo(0.001);
+        assertThat(mojo.iouThreshold).isEqualTo(0.7);
+        assertThat(mojo.maxDetections).isEqualTo(300);
+        assertThat(mojo.multiLabel).isTrue();
+        assertThat(mojo.candidate).isEqualTo("auto");
+        assertThat(mojo.baseline).isEqualTo("model");
+        assertThat(mojo.annotations).isEqualTo("auto");
+        assertThat(mojo.datasetFormat).isEqualTo("auto");
+        assertThat(mojo.onUnreadableImage).isEqualTo("skip");
+        assertThat(mojo.threads).isZero();
+        assertThat(mojo.skip).isFalse();
+        assertThat(mojo.skipVerify).isFalse();
+    }
+
+    @Test
+    @InjectMojo(goal = "verify-map", pom = POM)
+    void passesAgainstItselfWritesTheReportAndIsUpToDateOnRerun(VerifyMapMojo mojo) throws Exception {
+        configure(mojo, null);
+        mojo.execute();
+        assertThat(log.infos()).anyMatch(line -> line.startsWith("Evaluating baseline exact.onnx on 2 images"));
+        JsonNode report = new ObjectMapper().readTree(mojo.reportFile);
+        assertThat(report.get("verdict").asText()).isEqualTo("PASSED");
+        assertThat(report.at("/baseline/evaluation/stats/ap").asDouble()).isEqualTo(1.0);
+        assertThat(report.at("/baseline/upToDate").asBoolean()).isFalse();
+
+        log.clear();
+        mojo.execute();
+        assertThat(log.infos()).anyMatch(line -> line.startsWith("Baseline exact.onnx: up to date (mAP50-95 1.000"));
+        assertThat(log.infos()).noneMatch(line -> line.startsWith("Evaluating"));
+    }
+
+    @Test
+    @InjectMojo(goal = "verify-map", pom = POM)
+    void failsTheBuildWhenTheCandidateDropsTooMuch(VerifyMapMojo mojo) {
+        configure(mojo, shifted);
+        // IoU exactly 0.6 (768 / 1280) matches at thresholds .50, .55 and .60 (pycocotools skips only IoU < t):
+        // AP 3/10 = 0.3, a drop of 0.7.
+        assertThatThrownBy(mojo::execute)
+                .isInstanceOf(MojoFailureException.class)
+                .hasMessageContaining("mAP50-95 dropped 0.700 (1.000 → 0.300), more than <maxMapDrop>0.010</maxMapDrop>");
+        assertThat(mojo.reportFile).exists();
+    }
+
+    @Test
+    @InjectMojo(goal = "verify-map", pom = POM)
+    void aLooseToleranceOrAFloorDecide(VerifyMapMojo mojo) throws Exception {
+        configure(mojo, shifted);
+        mojo.maxMapDrop = 0.9;
+        mojo.execute();
+        mojo.minMap = 0.5;
+        assertThatThrownBy(mojo::execute)
+                .isInstanceOf(MojoFailureException.class)
+                .hasMessageContaining("mAP50-95 of the candidate is 0.300, below <minMap>0.500</minMap>");
+    }
+
+    @Test
+    @InjectMojo(goal = "verify-map", pom = POM)
+    void takesTheNewestPipelineOutputAsCandidate(VerifyMapMojo mojo) throws Exception {
+        configure(mojo, null);
+        Path output = mojo.outputDirectory.toPath();
+        Files.createDirectories(output);
+        Path pruned = output.resolve("exact.pruned.onnx");
+        Files.copy(shifted, pruned);
+        io.github.yoloslim.cache.PipelineRecord.empty()
+                .with(io.github.yoloslim.cache.PipelineStage.PRUNE, new io.github.yoloslim.cache.PipelineRecord.StageOutput(
+                        "exact.pruned.onnx", io.github.yoloslim.cache.Sha256.ofFile(pruned), java.util.Map.of(),
+                        java.util.Map.of(), "test"))
+                .write(output);
+        assertThatThrownBy(mojo::execute).isInstanceOf(MojoFailureException.class);
+        assertThat(log.infos()).anyMatch(line -> line.startsWith("Candidate exact.pruned.onnx (newest pipeline output (prune))"));
+    }
+
+    @Test
+    @InjectMojo(goal = "verify-map", pom = POM)
+    void skipSwitchesSayWhyAndDoNothing(VerifyMapMojo mojo) throws Exception {
+        configure(mojo, null);
+        mojo.model = new File("does-not-exist.onnx");
+        mojo.skipVerify = true;
+        mojo.execute();
+        assertThat(log.infos()).containsExactly("Skipping yolo-slim:verify-map: yoloslim.verify.skip is true");
+        mojo.skip = true;
+        log.clear();
+        mojo.execute();
+        assertThat(log.infos()).containsExactly("Skipping yolo-slim:verify-map: yoloslim.skip is true");
+    }
+
+    @Test
+    @InjectMojo(goal = "verify-map", pom = POM)
+    void badValuesNameTheElementAndTheFix(VerifyMapMojo mojo) {
+        configure(mojo, null);
+        mojo.maxMapDrop = 1.5;
+        assertThatThrownBy(mojo::execute).isInstanceOf(MojoFailureException.class)
+                .hasMessageStartingWith("<maxMapDrop>1.5</maxMapDrop> is out of range");
+        mojo.maxMapDrop = 0.01;
+        mojo.minMap = 35;
+        assertThatThrownBy(mojo::execute).isInstanceOf(MojoFailureException.class)
+                .hasMessageContaining("(0.35, not 35)");
+        mojo.minMap = 0;
+        mojo.datasetFormat = "voc";
+        assertThatThrownBy(mojo::execute).isInstanceOf(MojoFailureException.class)
+                .hasMessage("<datasetFormat>voc</datasetFormat> is not a valid choice: use auto, coco or yolo.");
+        mojo.datasetFormat = "auto";
+        mojo.onUnreadableImage = "ignore";
+        assertThatThrownBy(mojo::execute).isInstanceOf(MojoFailureException.class)
+                .hasMessageContaining("<onUnreadableImage>ignore</onUnreadableImage> is not a valid choice");
+        mojo.onUnreadableImage = "skip";
+        mojo.iouThreshold = 0;
+        assertThatThrownBy(mojo::execute).isInstanceOf(MojoFailureException.class)
+                .hasMessageStartingWith("<iouThreshold>0.0</iouThreshold> is out of range");
+    }
+
+    @Test
+    @InjectMojo(goal = "verify-map", pom = POM)
+    void missingDatasetAndMissingModelAreFailuresNamingTheParameter(VerifyMapMojo mojo) {
+        configure(mojo, null);
+        mojo.dataset = dir.resolve("nowhere").toFile();
+        assertThatThrownBy(mojo::execute).isInstanceOf(MojoFailureException.class).hasMessageContaining("<dataset>");
+        configure(mojo, null);
+        mojo.model = dir.resolve("missing.onnx").toFile();
+        assertThatThrownBy(mojo::execute).isInstanceOf(MojoFailureException.class)
+                .hasMessageContaining("<model> " + dir.resolve("missing.onnx") + " does not exist");
+        assertThat(mojo.reportFile).doesNotExist();
+    }
+
+    @Test
+    @InjectMojo(goal = "verify-map", pom = POM)
+    void unreadableImagesAreSkippedAndCountedOrFailAsConfigured(VerifyMapMojo mojo) throws Exception {
+        configure(mojo, null);
+        Files.writeString(images.resolve("2.png"), "not a png");
+        mojo.execute();
+        assertThat(log.warnings()).anyMatch(line -> line.startsWith("Skipping unreadable image") && line.contains("2.png"));
+        JsonNode report = new ObjectMapper().readTree(mojo.reportFile);
+        assertThat(report.at("/baseline/evaluation/images").asInt()).isEqualTo(1);
+        assertThat(report.at("/baseline/evaluation/skippedImages").size()).isEqualTo(1);
+
+        mojo.onUnreadableImage = "fail";
+        mojo.outputDirectory = dir.resolve("other").toFile();
+        assertThatThrownBy(mojo::execute).isInstanceOf(MojoFailureException.class)
+                .hasMessageContaining("2.png")
+                .hasMessageContaining("<onUnreadableImage>skip</onUnreadableImage>");
+    }
+
+    /** Keeps what the mojo logs, for assertions. */
+    static final class RecordingLog extends SystemStreamLog {
+        private final List<String> infos = new ArrayList<>();
+        private final List<String> warnings = new ArrayList<>();
+
+        @Override
+        public void info(CharSequence content) {
+            infos.add(content.toString());
+        }
+
+        @Override
+        public void warn(CharSequence content) {
+            warnings.add(content.toString());
+        }
+
+        List<String> infos() {
+            return infos;
+        }
+
+        List<String> warnings() {
+            return warnings;
+        }
+
+        void clear() {
+            infos.clear();
+            warnings.clear();
+        }
+    }
+}
