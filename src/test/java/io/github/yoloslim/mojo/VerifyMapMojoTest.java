@@ -46,8 +46,12 @@ class VerifyMapMojoTest {
     }
 
     private Path detector(String name, float cx) throws Exception {
+        return detector(name, cx, 1);
+    }
+
+    private Path detector(String name, float cx, int batch) throws Exception {
         Path file = dir.resolve(name);
-        OnnxModel.of(TinyDetectors.constant(64, 1, List.of("person"), 84,
+        OnnxModel.of(TinyDetectors.constant(64, batch, List.of("person"), 84,
                 List.of(new Box(cx, 32, 32, 32, 0, 0.9f)))).save(file);
         return file;
     }
@@ -138,6 +142,20 @@ class VerifyMapMojoTest {
                 .write(output);
         assertThatThrownBy(mojo::execute).isInstanceOf(MojoFailureException.class);
         assertThat(log.infos()).anyMatch(line -> line.startsWith("Candidate exact.pruned.onnx (newest pipeline output (prune))"));
+    }
+
+    @Test
+    @InjectMojo(goal = "verify-map", pom = POM)
+    void dynamicBatchModelsRunInBatchesWithAShortLastOne(VerifyMapMojo mojo) throws Exception {
+        configure(mojo, detector("dynamic.onnx", 40, 0));
+        mojo.maxImages = 3;
+        mojo.batchSize = 2;
+        mojo.maxMapDrop = 0.9;
+        mojo.execute();
+        JsonNode report = new ObjectMapper().readTree(mojo.reportFile);
+        assertThat(report.at("/candidate/evaluation/images").asInt()).isEqualTo(3);
+        assertThat(report.at("/candidate/evaluation/detections").asInt()).isEqualTo(3);
+        assertThat(report.at("/candidate/evaluation/stats/ap").asDouble()).isEqualTo(0.3);
     }
 
     @Test
