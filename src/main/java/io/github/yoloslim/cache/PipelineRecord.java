@@ -72,21 +72,29 @@ public record PipelineRecord(Map<String, StageOutput> stages) {
      * pruned model. The explanation says which was chosen, or why each recorded one was passed over.
      */
     public NewestOutput newestOnnx(Path outputDirectory) throws IOException {
+        return newestOnnxBefore(null, outputDirectory);
+    }
+
+    /**
+     * As {@link #newestOnnx}, among the stages that run before {@code stage} (all stages when null): what
+     * {@code stage} takes as its input.
+     */
+    public NewestOutput newestOnnxBefore(PipelineStage stage, Path outputDirectory) throws IOException {
         List<String> passedOver = new ArrayList<>();
         List<PipelineStage> newestFirst = new ArrayList<>(List.of(PipelineStage.values()));
         Collections.reverse(newestFirst);
-        for (PipelineStage stage : newestFirst) {
-            StageOutput output = stages.get(stage.key());
-            if (!stage.writesOnnx() || output == null) {
+        for (PipelineStage earlier : newestFirst) {
+            StageOutput output = stages.get(earlier.key());
+            if (!earlier.writesOnnx() || output == null || (stage != null && earlier.compareTo(stage) >= 0)) {
                 continue;
             }
             Path file = outputDirectory.resolve(output.file());
             if (!Files.isRegularFile(file)) {
-                passedOver.add(stage.key() + " output " + file.getFileName() + " is missing");
+                passedOver.add(earlier.key() + " output " + file.getFileName() + " is missing");
             } else if (!Sha256.ofFile(file).equals(output.sha256())) {
-                passedOver.add(stage.key() + " output " + file.getFileName() + " changed since it was recorded");
+                passedOver.add(earlier.key() + " output " + file.getFileName() + " changed since it was recorded");
             } else {
-                return new NewestOutput(Optional.of(file), "newest pipeline output (" + stage.key() + ")"
+                return new NewestOutput(Optional.of(file), "newest pipeline output (" + earlier.key() + ")"
                         + (passedOver.isEmpty() ? "" : "; passed over: " + String.join(", ", passedOver)));
             }
         }

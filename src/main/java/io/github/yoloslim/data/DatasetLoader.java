@@ -508,7 +508,8 @@ public final class DatasetLoader {
         return name.endsWith(".yaml") || name.endsWith(".yml");
     }
 
-    private static boolean isImageFile(Path file) {
+    /** Whether a file name has an extension Ultralytics reads as an image. */
+    public static boolean isImageFile(Path file) {
         String name = file.getFileName().toString();
         int dot = name.lastIndexOf('.');
         return dot >= 0 && IMAGE_EXTENSIONS.contains(name.substring(dot + 1).toLowerCase(Locale.ROOT));

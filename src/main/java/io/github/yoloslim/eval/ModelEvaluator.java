@@ -5,10 +5,9 @@ import io.github.yoloslim.InvalidInputException;
 import io.github.yoloslim.cache.Sha256;
 import io.github.yoloslim.data.Dataset;
 import io.github.yoloslim.data.DatasetImage;
-import io.github.yoloslim.data.DecodedImage;
-import io.github.yoloslim.data.ImageDecoder;
 import io.github.yoloslim.data.Letterbox;
-import io.github.yoloslim.data.LetterboxGeometry;
+import io.github.yoloslim.data.LetterboxFeed;
+import io.github.yoloslim.data.LetterboxFeed.Item;
 import io.github.yoloslim.onnx.OnnxModel;
 import io.github.yoloslim.onnx.YoloModelInfo;
 import io.github.yoloslim.onnx.YoloModelInspector;
@@ -18,19 +17,13 @@ import io.github.yoloslim.runtime.DetectorSession;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 
 /**
  * Runs a YOLOv8 ONNX model over a dataset on the CPU and scores it with COCO evaluation. Images are decoded
- * and letterboxed on a background thread while ONNX Runtime runs the previous batch.
+ * and letterboxed on a background thread ({@link LetterboxFeed}) while ONNX Runtime runs the previous batch.
  */
 public final class ModelEvaluator {
 
@@ -101,63 +94,53 @@ public final class ModelEvaluator {
         listener.stage("Evaluating " + role + " " + modelFile.getFileName() + " on " + total + " images ("
                 + info.inputHeight() + "x" + info.inputWidth() + ")");
 
-        ExecutorService decoding = Executors.newSingleThreadExecutor(runnable -> {
-            Thread thread = new Thread(runnable, "yolo-slim-image-decoding");
-            thread.setDaemon(true);
-            return thread;
-        });
         try (DetectorSession session = DetectorSession.open(modelFile, info, settings.threadCount(), parameter)) {
             int batch = session.batchCapacity(settings.preferredBatch());
             Letterbox letterbox = new Letterbox(info.inputHeight(), info.inputWidth());
             int imageFloats = letterbox.inputLength();
-            Deque<Future<Prepared>> queue = new ArrayDeque<>();
-            int submitted = 0;
+            float[] input = new float[batch * imageFloats];
+            List<Item<DatasetImage>> inBatch = new ArrayList<>(batch);
             int done = 0;
             long lastReport = System.nanoTime();
-            float[] input = new float[batch * imageFloats];
-            List<Prepared> inBatch = new ArrayList<>(batch);
-            while (done < total) {
-                // Keep two batches decoding ahead of inference.
-                while (submitted < total && queue.size() < 2 * batch) {
-                    DatasetImage image = dataset.images().get(submitted++);
-                    queue.add(decoding.submit(() -> prepare(image, letterbox)));
-                }
-                inBatch.clear();
-                while (inBatch.size() < batch && !queue.isEmpty()) {
-                    Prepared prepared = await(queue.poll());
-                    done++;
-                    if (prepared.error() != null) {
-                        skipped.add(skip(prepared));
+            // Two batches decode ahead of inference.
+            try (LetterboxFeed<DatasetImage> feed = new LetterboxFeed<>(dataset.images(), DatasetImage::file, letterbox,
+                    2 * batch)) {
+                while (feed.hasNext()) {
+                    inBatch.clear();
+                    while (inBatch.size() < batch && feed.hasNext()) {
+                        Item<DatasetImage> item = feed.next();
+                        done++;
+                        if (item.error() != null) {
+                            skipped.add(skip(item));
+                            continue;
+                        }
+                        System.arraycopy(item.pixels(), 0, input, inBatch.size() * imageFloats, imageFloats);
+                        inBatch.add(item);
+                    }
+                    if (inBatch.isEmpty()) {
                         continue;
                     }
-                    System.arraycopy(prepared.pixels(), 0, input, inBatch.size() * imageFloats, imageFloats);
-                    inBatch.add(prepared);
-                }
-                if (inBatch.isEmpty()) {
-                    continue;
-                }
-                DetectorOutput output = session.run(input, inBatch.size());
-                for (int b = 0; b < inBatch.size(); b++) {
-                    Prepared prepared = inBatch.get(b);
-                    int kept = 0;
-                    for (BoxCandidate box : decoder.decode(output, b)) {
-                        int categoryId = mapping.categoryId(box.classIndex());
-                        if (categoryId >= 0) {
-                            detections.add(toDetection(prepared, box, categoryId));
-                            kept++;
+                    DetectorOutput output = session.run(input, inBatch.size());
+                    for (int b = 0; b < inBatch.size(); b++) {
+                        Item<DatasetImage> item = inBatch.get(b);
+                        int kept = 0;
+                        for (BoxCandidate box : decoder.decode(output, b)) {
+                            int categoryId = mapping.categoryId(box.classIndex());
+                            if (categoryId >= 0) {
+                                detections.add(toDetection(item, box, categoryId));
+                                kept++;
+                            }
                         }
+                        evaluatedIds.add(item.source().id());
+                        listener.detail(role + " " + item.file().getFileName() + ": " + kept + " detections");
                     }
-                    evaluatedIds.add(prepared.image().id());
-                    listener.detail(role + " " + prepared.image().file().getFileName() + ": " + kept + " detections");
-                }
-                if (System.nanoTime() - lastReport > PROGRESS_INTERVAL_NANOS && done < total) {
-                    lastReport = System.nanoTime();
-                    listener.stage(String.format(Locale.ROOT, "  %s: %d/%d images, %.1f images/s", role, done, total,
-                            done / ((lastReport - start) / 1e9)));
+                    if (System.nanoTime() - lastReport > PROGRESS_INTERVAL_NANOS && feed.hasNext()) {
+                        lastReport = System.nanoTime();
+                        listener.stage(String.format(Locale.ROOT, "  %s: %d/%d images, %.1f images/s", role, done,
+                                total, done / ((lastReport - start) / 1e9)));
+                    }
                 }
             }
-        } finally {
-            decoding.shutdownNow();
         }
         if (evaluatedIds.isEmpty()) {
             throw new InvalidInputException("none of the " + total + " images of " + dataset.description()
@@ -175,47 +158,19 @@ public final class ModelEvaluator {
         return false;
     }
 
-    private String skip(Prepared prepared) {
-        String reason = prepared.image().file() + ": " + prepared.error().getMessage();
+    private String skip(Item<DatasetImage> item) {
+        String reason = item.error().getMessage();
         if (settings.unreadableImages() == UnreadableImagePolicy.FAIL) {
-            throw new InvalidInputException("image " + reason + ". Fix or remove the image, or set "
+            throw new InvalidInputException(reason + ". Fix or remove the image, or set "
                     + "<onUnreadableImage>skip</onUnreadableImage> to evaluate without it.");
         }
-        listener.warn("Skipping unreadable image " + reason);
+        listener.warn("Skipping unreadable image: " + reason);
         return reason;
     }
 
-    private static Prepared prepare(DatasetImage image, Letterbox letterbox) {
-        try {
-            DecodedImage decoded = ImageDecoder.decode(image.file());
-            float[] pixels = new float[letterbox.inputLength()];
-            LetterboxGeometry geometry = letterbox.apply(decoded, pixels, 0);
-            return new Prepared(image, pixels, geometry, null);
-        } catch (IOException e) {
-            return new Prepared(image, null, null, e);
-        }
-    }
-
-    private static Detection toDetection(Prepared prepared, BoxCandidate box, int categoryId) {
-        double[] xyxy = prepared.geometry().toOriginal(box.x1(), box.y1(), box.x2(), box.y2());
-        return new Detection(prepared.image().id(), categoryId, xyxy[0], xyxy[1], xyxy[2] - xyxy[0],
+    private static Detection toDetection(Item<DatasetImage> item, BoxCandidate box, int categoryId) {
+        double[] xyxy = item.geometry().toOriginal(box.x1(), box.y1(), box.x2(), box.y2());
+        return new Detection(item.source().id(), categoryId, xyxy[0], xyxy[1], xyxy[2] - xyxy[0],
                 xyxy[3] - xyxy[1], box.score());
-    }
-
-    private static Prepared await(Future<Prepared> future) throws IOException {
-        try {
-            return future.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while decoding images", e);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException runtime) {
-                throw runtime;
-            }
-            throw new IOException(e.getCause());
-        }
-    }
-
-    private record Prepared(DatasetImage image, float[] pixels, LetterboxGeometry geometry, IOException error) {
     }
 }

@@ -1,0 +1,293 @@
+package io.github.yoloslim.calibrate;
+
+import ai.onnxruntime.OrtException;
+import io.github.yoloslim.InvalidInputException;
+import io.github.yoloslim.cache.AtomicFiles;
+import io.github.yoloslim.cache.Json;
+import io.github.yoloslim.cache.PipelineRecord;
+import io.github.yoloslim.cache.PipelineStage;
+import io.github.yoloslim.cache.PluginVersion;
+import io.github.yoloslim.cache.Sha256;
+import io.github.yoloslim.data.ImageSelection;
+import io.github.yoloslim.data.Letterbox;
+import io.github.yoloslim.data.LetterboxFeed;
+import io.github.yoloslim.data.LetterboxFeed.Item;
+import io.github.yoloslim.onnx.OnnxModel;
+import io.github.yoloslim.onnx.YoloModelInfo;
+import io.github.yoloslim.onnx.YoloModelInspector;
+import io.github.yoloslim.progress.ProgressListener;
+import io.github.yoloslim.quantize.QdqPlacement;
+import io.github.yoloslim.quantize.QdqQuantizer;
+import io.github.yoloslim.quantize.TensorRtCalibrationCache;
+import io.github.yoloslim.runtime.TappedSession;
+
+import java.io.IOException;
+import java.nio.FloatBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ForkJoinPool;
+
+/**
+ * {@code calibrate}'s core: runs the float model over calibration images on the CPU with the activations the
+ * Q/DQ placement needs exposed as outputs, streams them into histograms, picks each tensor's range, and
+ * writes the explicitly quantized model, TensorRT's calibration cache and {@code calibration.json}.
+ */
+public final class Calibrator {
+
+    /** The report's file name in the output directory. */
+    public static final String REPORT = "calibration.json";
+    /** TensorRT's calibration cache's file name in the output directory. */
+    public static final String CACHE = "calibration.cache";
+
+    /** NVIDIA advises at least 500 calibration images; fewer than this is worth a warning. */
+    static final int FEW_IMAGES = 100;
+
+    private static final long PROGRESS_INTERVAL_NANOS = 10_000_000_000L;
+    private static final int CHUNK = 1 << 16;
+
+    private final ProgressListener listener;
+
+    public Calibrator(ProgressListener listener) {
+        this.listener = listener;
+    }
+
+    /** Calibrates, or reports that the outputs are up to date. */
+    public CalibrationResult run(CalibrateRequest request) throws IOException, OrtException {
+        Path outputDirectory = request.outputDirectory();
+        PipelineRecord pipeline = PipelineRecord.read(outputDirectory);
+        Path inputFile;
+        String parameter;
+        if (request.input().isPresent()) {
+            inputFile = request.input().get();
+            parameter = "<input>";
+        } else {
+            PipelineRecord.NewestOutput newest = pipeline.newestOnnxBefore(PipelineStage.CALIBRATE, outputDirectory);
+            inputFile = newest.file().orElse(request.model());
+            parameter = newest.file().isPresent() ? "<input>" : "<model>";
+            listener.detail("calibrate input: " + (newest.file().isPresent() ? newest.explanation()
+                    : "<model> (" + newest.explanation() + ")"));
+        }
+        OnnxModel model = OnnxModel.load(inputFile, parameter);
+        YoloModelInfo info = YoloModelInspector.inspect(model, parameter, request.overrides());
+        QdqPlacement plan = QdqPlacement.plan(model, request.qdq());
+        List<String> tensors = new ArrayList<>(plan.calibratedTensors());
+
+        ImageSelection selection = ImageSelection.from(request.calibrationImages(), "calibrationImages",
+                request.maxImages());
+        List<Path> images = selection.images();
+        if (images.size() < FEW_IMAGES) {
+            listener.warn("Calibrating on " + images.size() + " images; ranges from fewer than " + FEW_IMAGES
+                    + " images are noisy (NVIDIA advises 500). Add images to <calibrationImages> "
+                    + request.calibrationImages() + ".");
+        }
+
+        String modelHash = Sha256.ofFile(inputFile);
+        String imagesHash = imagesHash(request.calibrationImages(), images);
+        String fingerprint = Sha256.builder()
+                .add("model", modelHash)
+                .add("images", imagesHash)
+                .add("method", request.method())
+                .add("percentile", request.percentile())
+                .add("qdq", request.qdq())
+                .add("tensorRtVersion", request.tensorRtVersion())
+                .add("overrides", request.overrides())
+                .add("plugin", PluginVersion.get())
+                .hex();
+        Path quantizedFile = outputDirectory.resolve(baseName(request.model()) + ".int8.onnx");
+        Path cacheFile = outputDirectory.resolve(CACHE);
+        Path reportFile = outputDirectory.resolve(REPORT);
+        if (upToDate(reportFile, fingerprint, quantizedFile, cacheFile)) {
+            recordStage(pipeline, request, quantizedFile, modelHash, imagesHash);
+            listener.stage("Calibration up to date: " + quantizedFile.getFileName() + " and " + CACHE
+                    + " match the model, images and settings (" + REPORT + ")");
+            return new CalibrationResult(CalibrationResult.Outcome.UP_TO_DATE, quantizedFile, cacheFile, reportFile,
+                    images.size(), tensors.size());
+        }
+
+        listener.stage(String.format(Locale.ROOT, "Calibrating %s: %d activations (%s layout) on %d of %d images "
+                + "from %s, method %s", inputFile.getFileName(), tensors.size(),
+                request.qdq().format().name().toLowerCase(Locale.ROOT), images.size(), selection.available(),
+                request.calibrationImages(), request.method().name().toLowerCase(Locale.ROOT)));
+        Statistics statistics = collect(model, info, tensors, images, request);
+
+        Map<String, Double> measured = new TreeMap<>();
+        List<CalibrationReport.Tensor> reported = new ArrayList<>();
+        for (String tensor : tensors) {
+            measured.put(tensor, RangeEstimator.amax(statistics.histograms().get(tensor), request.method(),
+                    request.percentile()));
+        }
+        Map<String, Double> amax = plan.sharedAmax(measured);
+        for (String tensor : tensors) {
+            ActivationHistogram histogram = statistics.histograms().get(tensor);
+            Map<String, Double> byMethod = new LinkedHashMap<>();
+            for (RangeMethod method : RangeMethod.values()) {
+                byMethod.put(method.name().toLowerCase(Locale.ROOT),
+                        RangeEstimator.amax(histogram, method, request.percentile()));
+            }
+            reported.add(new CalibrationReport.Tensor(tensor, amax.get(tensor), measured.get(tensor),
+                    histogram.absMax(), histogram.count(), byMethod));
+        }
+
+        OnnxModel quantized = QdqQuantizer.quantize(model, plan, amax);
+        quantized.save(quantizedFile);
+        String cache = TensorRtCalibrationCache.format(TensorRtCalibrationCache.versionTag(request.tensorRtVersion()),
+                TensorRtCalibrationCache.algorithm(request.method()), amax);
+        AtomicFiles.write(cacheFile, cache.getBytes(StandardCharsets.UTF_8));
+        Map<String, CalibrationReport.Source> outputs = new TreeMap<>();
+        outputs.put("quantizedModel", new CalibrationReport.Source(quantizedFile.getFileName().toString(),
+                Sha256.ofFile(quantizedFile)));
+        outputs.put("calibrationCache", new CalibrationReport.Source(CACHE, Sha256.ofFile(cacheFile)));
+        CalibrationReport report = new CalibrationReport(PluginVersion.get(), fingerprint,
+                new CalibrationReport.Source(inputFile.getFileName().toString(), modelHash),
+                new CalibrationReport.Images(request.calibrationImages().getFileName().toString(), statistics.used(),
+                        selection.available(), statistics.skipped(), imagesHash),
+                request.method().name().toLowerCase(Locale.ROOT), request.percentile(),
+                request.qdq().format().name().toLowerCase(Locale.ROOT), request.tensorRtVersion(), reported,
+                plan.notes(), outputs);
+        AtomicFiles.write(reportFile, Json.mapper().writeValueAsBytes(report));
+        recordStage(pipeline, request, quantizedFile, modelHash, imagesHash);
+        listener.stage(String.format(Locale.ROOT, "Wrote %s, %s and %s (%d activations from %d images in %.1f s, "
+                + "%.1f images/s)", quantizedFile.getFileName(), CACHE, REPORT, tensors.size(), statistics.used(),
+                statistics.seconds(), statistics.used() / statistics.seconds()));
+        return new CalibrationResult(CalibrationResult.Outcome.CALIBRATED, quantizedFile, cacheFile, reportFile,
+                statistics.used(), tensors.size());
+    }
+
+    private record Statistics(Map<String, ActivationHistogram> histograms, int used, int skipped, double seconds) {
+    }
+
+    /** One pass over the images; each tensor's histogram is filled in image order, so results are deterministic. */
+    private Statistics collect(OnnxModel model, YoloModelInfo info, List<String> tensors, List<Path> images,
+            CalibrateRequest request) throws IOException, OrtException {
+        long start = System.nanoTime();
+        Map<String, ActivationHistogram> histograms = new LinkedHashMap<>();
+        tensors.forEach(tensor -> histograms.put(tensor, new ActivationHistogram()));
+        int used = 0;
+        int skipped = 0;
+        ForkJoinPool pool = new ForkJoinPool(request.threadCount());
+        try (TappedSession session = TappedSession.open(model, info, tensors, request.threadCount())) {
+            int batch = info.fixedBatch() > 0 ? info.fixedBatch() : Math.max(1, request.batchSize());
+            Letterbox letterbox = new Letterbox(info.inputHeight(), info.inputWidth());
+            int imageFloats = letterbox.inputLength();
+            float[] input = new float[batch * imageFloats];
+            long lastReport = System.nanoTime();
+            int done = 0;
+            try (LetterboxFeed<Path> feed = new LetterboxFeed<>(images, path -> path, letterbox, 2 * batch)) {
+                while (feed.hasNext()) {
+                    int filled = 0;
+                    while (filled < batch && feed.hasNext()) {
+                        Item<Path> item = feed.next();
+                        done++;
+                        if (item.error() != null) {
+                            listener.warn("Skipping unreadable calibration image: " + item.error().getMessage());
+                            skipped++;
+                            continue;
+                        }
+                        System.arraycopy(item.pixels(), 0, input, filled * imageFloats, imageFloats);
+                        filled++;
+                    }
+                    if (filled == 0) {
+                        continue;
+                    }
+                    Map<String, FloatBuffer> outputs = new LinkedHashMap<>();
+                    session.run(input, filled, outputs::put);
+                    accumulate(pool, histograms, outputs);
+                    used += filled;
+                    if (System.nanoTime() - lastReport > PROGRESS_INTERVAL_NANOS && feed.hasNext()) {
+                        lastReport = System.nanoTime();
+                        listener.stage(String.format(Locale.ROOT, "  calibration: %d/%d images, %.1f images/s", done,
+                                images.size(), done / ((lastReport - start) / 1e9)));
+                    }
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        if (used == 0) {
+            throw new InvalidInputException("none of the " + images.size() + " images in <calibrationImages> "
+                    + request.calibrationImages() + " could be read. Point it at a folder of JPEG or PNG images.");
+        }
+        return new Statistics(histograms, used, skipped, (System.nanoTime() - start) / 1e9);
+    }
+
+    /** Updates every tensor's histogram, tensors in parallel (inference is idle meanwhile, so all cores help). */
+    private static void accumulate(ForkJoinPool pool, Map<String, ActivationHistogram> histograms,
+            Map<String, FloatBuffer> outputs) throws IOException {
+        try {
+            pool.submit(() -> outputs.entrySet().parallelStream().forEach(entry -> {
+                ActivationHistogram histogram = histograms.get(entry.getKey());
+                FloatBuffer values = entry.getValue();
+                float[] chunk = new float[Math.min(CHUNK, values.remaining())];
+                while (values.hasRemaining()) {
+                    int n = Math.min(chunk.length, values.remaining());
+                    values.get(chunk, 0, n);
+                    histogram.add(chunk, 0, n);
+                }
+            })).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while collecting activation statistics", e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("collecting activation statistics failed", e.getCause());
+        }
+    }
+
+    private static String imagesHash(Path folder, List<Path> images) throws IOException {
+        Sha256 hash = Sha256.builder();
+        for (Path image : images) {
+            hash.add("image", folder.relativize(image).toString().replace('\\', '/'));
+            hash.addFile(image);
+        }
+        return hash.hex();
+    }
+
+    private static boolean upToDate(Path reportFile, String fingerprint, Path quantizedFile, Path cacheFile)
+            throws IOException {
+        if (!Files.isRegularFile(reportFile) || !Files.isRegularFile(quantizedFile) || !Files.isRegularFile(cacheFile)) {
+            return false;
+        }
+        CalibrationReport previous;
+        try {
+            previous = Json.mapper().readValue(reportFile.toFile(), CalibrationReport.class);
+        } catch (IOException e) {
+            return false;
+        }
+        return fingerprint.equals(previous.fingerprint()) && previous.outputs() != null
+                && sameHash(previous.outputs().get("quantizedModel"), quantizedFile)
+                && sameHash(previous.outputs().get("calibrationCache"), cacheFile);
+    }
+
+    private static boolean sameHash(CalibrationReport.Source recorded, Path file) throws IOException {
+        return recorded != null && recorded.sha256().equals(Sha256.ofFile(file));
+    }
+
+    private static void recordStage(PipelineRecord pipeline, CalibrateRequest request, Path quantizedFile,
+            String modelHash, String imagesHash) throws IOException {
+        Map<String, String> inputs = new TreeMap<>();
+        inputs.put("model", modelHash);
+        inputs.put("calibrationImages", imagesHash);
+        Map<String, Object> parameters = new TreeMap<>();
+        parameters.put("method", request.method().name().toLowerCase(Locale.ROOT));
+        parameters.put("percentile", request.percentile());
+        parameters.put("qdqFormat", request.qdq().format().name().toLowerCase(Locale.ROOT));
+        parameters.put("maxImages", request.maxImages());
+        parameters.put("tensorRtVersion", request.tensorRtVersion());
+        pipeline.with(PipelineStage.CALIBRATE, new PipelineRecord.StageOutput(quantizedFile.getFileName().toString(),
+                Sha256.ofFile(quantizedFile), inputs, parameters, PluginVersion.get()))
+                .write(request.outputDirectory());
+    }
+
+    /** {@code yolov8n} for {@code .../yolov8n.onnx}. */
+    static String baseName(Path model) {
+        String name = model.getFileName().toString();
+        return name.toLowerCase(Locale.ROOT).endsWith(".onnx") ? name.substring(0, name.length() - 5) : name;
+    }
+}

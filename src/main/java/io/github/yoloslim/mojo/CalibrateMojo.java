@@ -1,0 +1,123 @@
+package io.github.yoloslim.mojo;
+
+import io.github.yoloslim.calibrate.CalibrateRequest;
+import io.github.yoloslim.calibrate.CalibrationResult;
+import io.github.yoloslim.calibrate.Calibrator;
+import io.github.yoloslim.calibrate.RangeMethod;
+import io.github.yoloslim.onnx.ModelOverrides;
+import io.github.yoloslim.progress.ProgressListener;
+import io.github.yoloslim.quantize.QdqFormat;
+import io.github.yoloslim.quantize.QdqOptions;
+import org.apache.maven.plugins.annotations.LifecyclePhase;
+import org.apache.maven.plugins.annotations.Mojo;
+import org.apache.maven.plugins.annotations.Parameter;
+
+import java.io.File;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Quantizes the model to INT8 on the CPU: measures activation ranges on calibration images and writes
+ * {@code <name>.int8.onnx} (explicit Q/DQ: per-channel INT8 weights, per-tensor INT8 activations), TensorRT's
+ * {@code calibration.cache} and {@code calibration.json}. Bound to {@code process-classes}: after the
+ * project's classes, before {@code package} builds engines from the result; a rerun with nothing changed is
+ * up to date and runs no inference.
+ */
+@Mojo(name = "calibrate", defaultPhase = LifecyclePhase.PROCESS_CLASSES, threadSafe = true)
+public class CalibrateMojo extends AbstractYoloSlimMojo {
+
+    /** Skips this goal only. */
+    @Parameter(property = "yoloslim.calibrate.skip", defaultValue = "false")
+    boolean skipCalibrate;
+
+    /**
+     * The float model to quantize: a path, or {@code auto} for the newest earlier pipeline output (the pruned
+     * model), else {@code model}.
+     */
+    @Parameter(property = "yoloslim.calibrate.input", defaultValue = "auto")
+    String input;
+
+    /**
+     * A folder of representative images (searched recursively; a COCO images folder or a YOLO dataset root
+     * will do). Use images the model will see in production, not the evaluation set.
+     */
+    @Parameter(property = "yoloslim.calibrate.images", defaultValue = "${project.basedir}/src/test/yolo/calibration")
+    File calibrationImages;
+
+    /** Use at most this many images, spread evenly over the folder in sorted order; 0 uses all. */
+    @Parameter(property = "yoloslim.calibrate.maxImages", defaultValue = "500")
+    int maxImages;
+
+    /**
+     * How each activation's INT8 range is chosen: {@code mse}, {@code entropy} (TensorRT's), {@code minmax},
+     * {@code percentile}, or {@code best} (per tensor, whichever of the others quantizes it with the least error).
+     */
+    @Parameter(property = "yoloslim.calibrate.method", defaultValue = "best")
+    String method;
+
+    /** The percentile of |x| that {@code percentile} keeps in range. */
+    @Parameter(property = "yoloslim.calibrate.percentile", defaultValue = "99.99")
+    double percentile;
+
+    /**
+     * The Q/DQ layout: {@code tensorrt} (Q/DQ on Conv inputs, for TensorRT's explicit INT8) or {@code ort} (also
+     * on Conv outputs with INT32 bias, so ONNX Runtime runs INT8 kernels on the CPU).
+     */
+    @Parameter(property = "yoloslim.calibrate.qdqFormat", defaultValue = "tensorrt")
+    String qdqFormat;
+
+    /** Node names to keep in float. */
+    @Parameter(property = "yoloslim.calibrate.excludeNodes")
+    List<String> excludeNodes = List.of();
+
+    /** Operator types to keep in float, e.g. {@code Concat}. */
+    @Parameter(property = "yoloslim.calibrate.excludeOpTypes")
+    List<String> excludeOpTypes = List.of();
+
+    /** The TensorRT version named in {@code calibration.cache}'s header. */
+    @Parameter(property = "yoloslim.calibrate.tensorRtVersion", defaultValue = "10.15.1")
+    String tensorRtVersion;
+
+    /** The square input size to run at; 0 takes it from the model. */
+    @Parameter(property = "yoloslim.imageSize", defaultValue = "0")
+    int imageSize;
+
+    /** Images per inference call for models with a dynamic batch; 0 runs one at a time. */
+    @Parameter(property = "yoloslim.batchSize", defaultValue = "0")
+    int batchSize;
+
+    @Override
+    String goal() {
+        return "calibrate";
+    }
+
+    @Override
+    boolean goalSkipped() {
+        return skipCalibrate;
+    }
+
+    @Override
+    String goalSkipProperty() {
+        return "yoloslim.calibrate.skip";
+    }
+
+    @Override
+    void run(ProgressListener listener) throws Exception {
+        CalibrationResult result = new Calibrator(listener).run(request());
+        getLog().debug("calibrate: " + result);
+    }
+
+    CalibrateRequest request() {
+        QdqOptions qdq = new QdqOptions(QdqFormat.parse(qdqFormat, "qdqFormat"), names(excludeNodes),
+                names(excludeOpTypes));
+        return new CalibrateRequest(model.toPath().normalize(), optionalPath(input, "auto"),
+                calibrationImages.toPath().normalize(), maxImages, RangeMethod.parse(method, "method"), percentile,
+                qdq, tensorRtVersion, new ModelOverrides(imageSize, List.of()), threads, batchSize,
+                outputDirectory.toPath());
+    }
+
+    private static Set<String> names(List<String> values) {
+        return values == null ? Set.of() : new TreeSet<>(values);
+    }
+}
