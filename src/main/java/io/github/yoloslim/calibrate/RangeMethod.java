@@ -1,0 +1,45 @@
+package io.github.yoloslim.calibrate;
+
+import io.github.yoloslim.InvalidInputException;
+
+import java.util.Locale;
+
+/** How an activation tensor's symmetric INT8 range ({@code amax}, scale = amax / 127) is chosen. */
+public enum RangeMethod {
+    /**
+     * TensorRT's entropy calibration (EntropyCalibration2): the range whose 128-level quantization of a
+     * 2048-bin histogram of {@code |x|} loses the least information (KL divergence); clips long tails. See
+     * {@link RangeEstimator} for the exact variant.
+     */
+    ENTROPY,
+    /** The largest {@code |x|} seen: nothing is clipped, rounding is coarsest. */
+    MINMAX,
+    /** The magnitude below which the given percentage (default 99.99) of the values fall. */
+    PERCENTILE,
+    /** The range that minimises the expected squared quantization error (rounding plus clipping). */
+    MSE,
+    /**
+     * Per tensor, whichever of the {@link #MINMAX}, {@link #PERCENTILE} and {@link #ENTROPY} ranges gives
+     * the least expected squared quantization error: a tensor with a long tail keeps it when clipping it
+     * would cost more than the coarser rounding.
+     */
+    AUTO;
+
+    /** Parses a configuration value, case-insensitively ({@code entropy}, {@code minmax}, ...). */
+    public static RangeMethod parse(String value, String element) {
+        try {
+            return valueOf(value.trim().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new InvalidInputException("<" + element + ">" + value + "</" + element
+                    + "> is not a valid choice: use entropy (TensorRT's KL-divergence calibration), minmax (the"
+                    + " largest |x|), percentile (the given percentile of |x|), mse (least quantization error)"
+                    + " or auto (per tensor, the best of minmax, percentile and entropy by quantization"
+                    + " error).");
+        }
+    }
+
+    /** The configuration spelling, e.g. {@code entropy}. */
+    public String id() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+}
