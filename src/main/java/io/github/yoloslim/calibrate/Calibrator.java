@@ -115,7 +115,7 @@ public final class Calibrator {
         listener.stage(String.format(Locale.ROOT, "Calibrating %s: %d activations (%s layout) on %d of %d images "
                 + "from %s, method %s", inputFile.getFileName(), tensors.size(),
                 request.qdq().format().name().toLowerCase(Locale.ROOT), images.size(), selection.available(),
-                request.calibrationImages(), request.method().name().toLowerCase(Locale.ROOT)));
+                request.calibrationImages(), request.method().id()));
         Statistics statistics = collect(model, info, tensors, images, request);
 
         Map<String, Double> measured = new TreeMap<>();
@@ -129,7 +129,7 @@ public final class Calibrator {
             ActivationHistogram histogram = statistics.histograms().get(tensor);
             Map<String, Double> byMethod = new LinkedHashMap<>();
             for (RangeMethod method : RangeMethod.values()) {
-                byMethod.put(method.name().toLowerCase(Locale.ROOT),
+                byMethod.put(method.id(),
                         RangeEstimator.amax(histogram, method, request.percentile()));
             }
             reported.add(new CalibrationReport.Tensor(tensor, amax.get(tensor), measured.get(tensor),
@@ -149,7 +149,7 @@ public final class Calibrator {
                 new CalibrationReport.Source(inputFile.getFileName().toString(), modelHash),
                 new CalibrationReport.Images(request.calibrationImages().getFileName().toString(), statistics.used(),
                         selection.available(), statistics.skipped(), imagesHash),
-                request.method().name().toLowerCase(Locale.ROOT), request.percentile(),
+                request.method().id(), request.percentile(),
                 request.qdq().format().name().toLowerCase(Locale.ROOT), request.tensorRtVersion(), reported,
                 plan.notes(), outputs);
         AtomicFiles.write(reportFile, Json.mapper().writeValueAsBytes(report));
@@ -275,7 +275,7 @@ public final class Calibrator {
         inputs.put("model", modelHash);
         inputs.put("calibrationImages", imagesHash);
         Map<String, Object> parameters = new TreeMap<>();
-        parameters.put("method", request.method().name().toLowerCase(Locale.ROOT));
+        parameters.put("method", request.method().id());
         parameters.put("percentile", request.percentile());
         parameters.put("qdqFormat", request.qdq().format().name().toLowerCase(Locale.ROOT));
         parameters.put("maxImages", request.maxImages());

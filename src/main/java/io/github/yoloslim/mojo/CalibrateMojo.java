@@ -51,9 +51,9 @@ public class CalibrateMojo extends AbstractYoloSlimMojo {
 
     /**
      * How each activation's INT8 range is chosen: {@code mse}, {@code entropy} (TensorRT's), {@code minmax},
-     * {@code percentile}, or {@code best} (per tensor, whichever of the others quantizes it with the least error).
+     * {@code percentile}, or {@code auto} (per tensor, whichever of min-max, percentile and entropy quantizes it with the least error).
      */
-    @Parameter(property = "yoloslim.calibrate.method", defaultValue = "best")
+    @Parameter(property = "yoloslim.calibrate.method", defaultValue = "auto")
     String method;
 
     /** The percentile of |x| that {@code percentile} keeps in range. */
