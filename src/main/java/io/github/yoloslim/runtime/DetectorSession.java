@@ -68,7 +68,7 @@ public final class DetectorSession implements AutoCloseable {
      * thread stack and crash the whole JVM (a segmentation fault, no Java exception) when the process has a long
      * command line, so it is created once on a thread with a roomier stack.
      */
-    static synchronized OrtEnvironment environment() throws OrtException {
+    public static synchronized OrtEnvironment environment() throws OrtException {
         if (sharedEnvironment == null) {
             OrtEnvironment[] created = new OrtEnvironment[1];
             Throwable[] failure = new Throwable[1];
