@@ -1,5 +1,6 @@
 package io.github.yoloslim.calibrate;
 
+import java.nio.FloatBuffer;
 import java.util.Arrays;
 import java.util.Objects;
 
@@ -73,6 +74,16 @@ public final class ActivationHistogram {
     /** Adds {@code values[from..to)}. */
     public void add(float[] values, int from, int to) {
         Objects.checkFromToIndex(from, to, values.length);
+        add(FloatBuffer.wrap(values, from, to - from));
+    }
+
+    /**
+     * Adds the values between the buffer's position and limit, leaving the buffer as it was. A direct buffer is
+     * read in place, so activations that ONNX Runtime wrote off-heap are never copied.
+     */
+    public void add(FloatBuffer values) {
+        int from = values.position();
+        int to = values.limit();
         int n = to - from;
         if (recentTotal + n > Integer.MAX_VALUE) {
             flush();
@@ -82,7 +93,7 @@ public final class ActivationHistogram {
         // known), NaN or infinity; the slow path handles it and may change the maximum and the bin scale.
         int i = from;
         while ((i = addUpToMax(values, i, to, recent, absMax, toBin)) < to) {
-            addAboveMax(Math.abs(values[i++]));
+            addAboveMax(Math.abs(values.get(i++)));
         }
         // Counted after the loop: a rescale inside it flushes and resets the total, and n bounds what followed.
         recentTotal += n;
@@ -92,9 +103,9 @@ public final class ActivationHistogram {
      * The hot loop: bins values up to the current maximum and returns the index of the first other one (or
      * {@code to}). {@code max < R}, so {@code a <= max} gives an index below N; NaN fails the test.
      */
-    private static int addUpToMax(float[] values, int from, int to, int[] bins, float max, float toBin) {
+    private static int addUpToMax(FloatBuffer values, int from, int to, int[] bins, float max, float toBin) {
         for (int i = from; i < to; i++) {
-            float a = Math.abs(values[i]);
+            float a = Math.abs(values.get(i));
             if (!(a <= max)) {
                 return i;
             }

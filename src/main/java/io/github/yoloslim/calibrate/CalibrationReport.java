@@ -4,13 +4,15 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The content of {@code calibration.json}: what was calibrated from what, every tensor's range under every
- * method, and the outputs' hashes. It holds no timestamps, so the same inputs give the same bytes.
+ * The content of {@code calibration.json}: what was calibrated from what, every activation's amax, each scale
+ * group's range under every method, and the outputs' hashes. It holds no timestamps, so the same inputs give the
+ * same bytes.
  *
  * @param fingerprint the hash of everything the outputs depend on; a rerun with the same one is up to date
  */
 record CalibrationReport(String pluginVersion, String fingerprint, Source model, Images images, String method,
-        double percentile, String qdqFormat, String tensorRtVersion, List<Tensor> tensors, List<String> placement,
+        double percentile, String qdqFormat, String tensorRtVersion, Map<String, Double> amax, List<Group> groups,
+        List<String> placement,
         Map<String, Source> outputs) {
 
     /** A file and its content hash. */
@@ -22,12 +24,17 @@ record CalibrationReport(String pluginVersion, String fingerprint, Source model,
     }
 
     /**
-     * One calibrated activation.
+     * One scale group: activations that share a scale (a Concat's inputs and output, a MaxPool's or Split's
+     * input and outputs).
      *
-     * @param amax the range the quantized model uses (after sharing scales across a Concat)
-     * @param measured the range the chosen method gave for this tensor alone
+     * @param name the group's first member in graph order
+     * @param tensors every member, all quantized with {@code amax}
+     * @param measuredOn the members whose values were measured (those with a Q/DQ pair)
+     * @param absMax the largest |x| seen
+     * @param values how many values the range was chosen from
      * @param byMethod every method's range, for comparison
      */
-    record Tensor(String name, double amax, double measured, double absMax, long values, Map<String, Double> byMethod) {
+    record Group(String name, List<String> tensors, List<String> measuredOn, double amax, double absMax, long values,
+            Map<String, Double> byMethod) {
     }
 }

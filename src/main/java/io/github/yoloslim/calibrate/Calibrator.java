@@ -4,6 +4,7 @@ import ai.onnxruntime.OrtException;
 import io.github.yoloslim.InvalidInputException;
 import io.github.yoloslim.cache.AtomicFiles;
 import io.github.yoloslim.cache.Json;
+import io.github.yoloslim.cache.OutputDirectory;
 import io.github.yoloslim.cache.PipelineRecord;
 import io.github.yoloslim.cache.PipelineStage;
 import io.github.yoloslim.cache.PluginVersion;
@@ -27,13 +28,17 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * {@code calibrate}'s core: runs the float model over calibration images on the CPU with the activations the
@@ -51,7 +56,6 @@ public final class Calibrator {
     static final int FEW_IMAGES = 100;
 
     private static final long PROGRESS_INTERVAL_NANOS = 10_000_000_000L;
-    private static final int CHUNK = 1 << 16;
 
     private final ProgressListener listener;
 
@@ -61,7 +65,7 @@ public final class Calibrator {
 
     /** Calibrates, or reports that the outputs are up to date. */
     public CalibrationResult run(CalibrateRequest request) throws IOException, OrtException {
-        Path outputDirectory = request.outputDirectory();
+        Path outputDirectory = OutputDirectory.prepare(request.outputDirectory());
         PipelineRecord pipeline = PipelineRecord.read(outputDirectory);
         Path inputFile;
         String parameter;
@@ -78,7 +82,9 @@ public final class Calibrator {
         OnnxModel model = OnnxModel.load(inputFile, parameter);
         YoloModelInfo info = YoloModelInspector.inspect(model, parameter, request.overrides());
         QdqPlacement plan = QdqPlacement.plan(model, request.qdq());
-        List<String> tensors = new ArrayList<>(plan.calibratedTensors());
+        // Only tensors that get a Q/DQ pair are measured: a scale group's other members (Split halves, a Concat's
+        // inputs) hold values that the measured members hold too.
+        List<String> tensors = new ArrayList<>(plan.quantizedTensors());
 
         ImageSelection selection = ImageSelection.from(request.calibrationImages(), "calibrationImages",
                 request.maxImages());
@@ -118,28 +124,16 @@ public final class Calibrator {
                 request.calibrationImages(), request.method().id()));
         Statistics statistics = collect(model, info, tensors, images, request);
 
-        Map<String, Double> measured = new TreeMap<>();
-        List<CalibrationReport.Tensor> reported = new ArrayList<>();
-        for (String tensor : tensors) {
-            measured.put(tensor, RangeEstimator.amax(statistics.histograms().get(tensor), request.method(),
-                    request.percentile()));
-        }
-        Map<String, Double> amax = plan.sharedAmax(measured);
-        for (String tensor : tensors) {
-            ActivationHistogram histogram = statistics.histograms().get(tensor);
-            Map<String, Double> byMethod = new LinkedHashMap<>();
-            for (RangeMethod method : RangeMethod.values()) {
-                byMethod.put(method.id(),
-                        RangeEstimator.amax(histogram, method, request.percentile()));
-            }
-            reported.add(new CalibrationReport.Tensor(tensor, amax.get(tensor), measured.get(tensor),
-                    histogram.absMax(), histogram.count(), byMethod));
-        }
+        List<CalibrationReport.Group> groups = groupRanges(plan, statistics.histograms(), request);
+        Map<String, Double> amax = new TreeMap<>();
+        groups.forEach(group -> group.tensors().forEach(tensor -> amax.put(tensor, group.amax())));
 
         OnnxModel quantized = QdqQuantizer.quantize(model, plan, amax);
         quantized.save(quantizedFile);
-        String cache = TensorRtCalibrationCache.format(TensorRtCalibrationCache.versionTag(request.tensorRtVersion()),
-                TensorRtCalibrationCache.algorithm(request.method()), amax);
+        // The header names the calibrator that reads the cache, not the method that measured the ranges.
+        String cache = TensorRtCalibrationCache.format(
+                TensorRtCalibrationCache.versionTag(request.tensorRtVersion(), "tensorRtVersion"),
+                TensorRtCalibrationCache.ENTROPY_CALIBRATION_2, amax);
         AtomicFiles.write(cacheFile, cache.getBytes(StandardCharsets.UTF_8));
         Map<String, CalibrationReport.Source> outputs = new TreeMap<>();
         outputs.put("quantizedModel", new CalibrationReport.Source(quantizedFile.getFileName().toString(),
@@ -150,7 +144,7 @@ public final class Calibrator {
                 new CalibrationReport.Images(request.calibrationImages().getFileName().toString(), statistics.used(),
                         selection.available(), statistics.skipped(), imagesHash),
                 request.method().id(), request.percentile(),
-                request.qdq().format().name().toLowerCase(Locale.ROOT), request.tensorRtVersion(), reported,
+                request.qdq().format().name().toLowerCase(Locale.ROOT), request.tensorRtVersion(), amax, groups,
                 plan.notes(), outputs);
         AtomicFiles.write(reportFile, Json.mapper().writeValueAsBytes(report));
         recordStage(pipeline, request, quantizedFile, modelHash, imagesHash);
@@ -159,6 +153,36 @@ public final class Calibrator {
                 statistics.seconds(), statistics.used() / statistics.seconds()));
         return new CalibrationResult(CalibrationResult.Outcome.CALIBRATED, quantizedFile, cacheFile, reportFile,
                 statistics.used(), tensors.size());
+    }
+
+    /**
+     * One range per scale group, from the merged histograms of its measured members, so a shared scale is
+     * chosen for all the values it quantizes.
+     */
+    private static List<CalibrationReport.Group> groupRanges(QdqPlacement plan,
+            Map<String, ActivationHistogram> histograms, CalibrateRequest request) {
+        Map<String, List<String>> members = new TreeMap<>();
+        for (String tensor : plan.calibratedTensors()) {
+            members.computeIfAbsent(plan.groupOf().getOrDefault(tensor, tensor), k -> new ArrayList<>()).add(tensor);
+        }
+        List<CalibrationReport.Group> groups = new ArrayList<>();
+        members.forEach((group, tensors) -> {
+            List<String> measuredOn = tensors.stream().filter(histograms::containsKey).toList();
+            ActivationHistogram merged = histograms.get(measuredOn.get(0));
+            if (measuredOn.size() > 1) {
+                merged = new ActivationHistogram();
+                for (String tensor : measuredOn) {
+                    merged.merge(histograms.get(tensor));
+                }
+            }
+            Map<String, Double> byMethod = new LinkedHashMap<>();
+            for (RangeMethod method : RangeMethod.values()) {
+                byMethod.put(method.id(), RangeEstimator.amax(merged, method, request.percentile()));
+            }
+            groups.add(new CalibrationReport.Group(group, tensors, measuredOn, byMethod.get(request.method().id()),
+                    merged.absMax(), merged.count(), byMethod));
+        });
+        return groups;
     }
 
     private record Statistics(Map<String, ActivationHistogram> histograms, int used, int skipped, double seconds) {
@@ -172,7 +196,7 @@ public final class Calibrator {
         tensors.forEach(tensor -> histograms.put(tensor, new ActivationHistogram()));
         int used = 0;
         int skipped = 0;
-        ForkJoinPool pool = new ForkJoinPool(request.threadCount());
+        ExecutorService pool = Executors.newFixedThreadPool(request.threadCount());
         try (TappedSession session = TappedSession.open(model, info, tensors, request.threadCount())) {
             int batch = info.fixedBatch() > 0 ? info.fixedBatch() : Math.max(1, request.batchSize());
             Letterbox letterbox = new Letterbox(info.inputHeight(), info.inputWidth());
@@ -218,20 +242,24 @@ public final class Calibrator {
         return new Statistics(histograms, used, skipped, (System.nanoTime() - start) / 1e9);
     }
 
-    /** Updates every tensor's histogram, tensors in parallel (inference is idle meanwhile, so all cores help). */
-    private static void accumulate(ForkJoinPool pool, Map<String, ActivationHistogram> histograms,
+    /**
+     * Updates every tensor's histogram, tensors in parallel (inference is idle meanwhile, so every core helps),
+     * largest first so the threads finish together.
+     */
+    private static void accumulate(ExecutorService pool, Map<String, ActivationHistogram> histograms,
             Map<String, FloatBuffer> outputs) throws IOException {
+        List<Callable<Void>> tasks = outputs.entrySet().stream()
+                .sorted(Comparator.comparingInt((Map.Entry<String, FloatBuffer> e) -> e.getValue().remaining())
+                        .reversed())
+                .map(entry -> (Callable<Void>) () -> {
+                    histograms.get(entry.getKey()).add(entry.getValue());
+                    return null;
+                })
+                .toList();
         try {
-            pool.submit(() -> outputs.entrySet().parallelStream().forEach(entry -> {
-                ActivationHistogram histogram = histograms.get(entry.getKey());
-                FloatBuffer values = entry.getValue();
-                float[] chunk = new float[Math.min(CHUNK, values.remaining())];
-                while (values.hasRemaining()) {
-                    int n = Math.min(chunk.length, values.remaining());
-                    values.get(chunk, 0, n);
-                    histogram.add(chunk, 0, n);
-                }
-            })).get();
+            for (Future<Void> done : pool.invokeAll(tasks)) {
+                done.get();
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while collecting activation statistics", e);

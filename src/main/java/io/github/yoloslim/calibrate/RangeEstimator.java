@@ -41,8 +41,7 @@ import java.util.Arrays;
  * {@code absMax} and {@code absMax} itself, ties going to the larger range.
  *
  * <h2>Empty and all-zero tensors</h2>
- * With no finite value, or only zeros, every method returns {@link #MIN_AMAX} ({@link RangeMethod#AUTO}
- * reports it as {@link RangeMethod#MINMAX}'s).
+ * With no finite value, or only zeros, every method returns {@link #MIN_AMAX}.
  */
 public final class RangeEstimator {
 
@@ -71,27 +70,25 @@ public final class RangeEstimator {
     }
 
     /**
-     * The range of one tensor by {@code method}, with the statistics for a report.
-     *
-     * @param percentile for {@link RangeMethod#PERCENTILE} and {@link RangeMethod#AUTO}, in (0, 100];
-     *                   otherwise ignored
-     */
-    public static TensorRange estimate(String tensor, ActivationHistogram histogram, RangeMethod method,
-            double percentile) {
-        Choice choice = choose(histogram, method, percentile);
-        return new TensorRange(tensor, method, choice.method(), choice.amax(), histogram.absMax(),
-                histogram.count(), histogram.nanCount() + histogram.infinityCount(),
-                quantizationMse(histogram, choice.amax()));
-    }
-
-    /**
      * The range by {@code method}: positive, finite, at least {@link #MIN_AMAX}.
      *
-     * @param percentile for {@link RangeMethod#PERCENTILE} and {@link RangeMethod#AUTO}, in (0, 100];
-     *                   otherwise ignored
+     * @param percentile for {@link RangeMethod#PERCENTILE}, in (0, 100]; otherwise ignored
      */
     public static double amax(ActivationHistogram histogram, RangeMethod method, double percentile) {
-        return choose(histogram, method, percentile).amax();
+        if (method == RangeMethod.PERCENTILE && !(percentile > 0 && percentile <= 100)) {
+            throw new IllegalArgumentException("percentile must be in (0, 100], got " + percentile);
+        }
+        if (histogram.count() == 0 || histogram.absMax() == 0) {
+            return MIN_AMAX;
+        }
+        Magnitudes m = Magnitudes.of(histogram);
+        double amax = switch (method) {
+            case MINMAX -> m.absMax();
+            case PERCENTILE -> percentile(m, percentile);
+            case ENTROPY -> entropy(m);
+            case MSE -> new ErrorModel(m).best() * m.width();
+        };
+        return Math.max(MIN_AMAX, amax);
     }
 
     /**
@@ -112,55 +109,6 @@ public final class RangeEstimator {
         }
         Magnitudes m = Magnitudes.of(histogram);
         return new ErrorModel(m).mse(amax);
-    }
-
-    private record Choice(RangeMethod method, double amax) {
-    }
-
-    private static Choice choose(ActivationHistogram histogram, RangeMethod method, double percentile) {
-        if ((method == RangeMethod.PERCENTILE || method == RangeMethod.AUTO)
-                && !(percentile > 0 && percentile <= 100)) {
-            throw new IllegalArgumentException("percentile must be in (0, 100], got " + percentile);
-        }
-        if (histogram.count() == 0 || histogram.absMax() == 0) {
-            return new Choice(method == RangeMethod.AUTO ? RangeMethod.MINMAX : method, MIN_AMAX);
-        }
-        Magnitudes m = Magnitudes.of(histogram);
-        return switch (method) {
-            case MINMAX, PERCENTILE, ENTROPY -> new Choice(method, floored(single(m, method, percentile)));
-            case MSE -> new Choice(method, floored(new ErrorModel(m).best() * m.width()));
-            case AUTO -> auto(m, percentile);
-        };
-    }
-
-    private static double single(Magnitudes m, RangeMethod method, double percentile) {
-        return switch (method) {
-            case MINMAX -> m.absMax();
-            case PERCENTILE -> percentile(m, percentile);
-            case ENTROPY -> entropy(m);
-            default -> throw new IllegalArgumentException(method + " is not a single method");
-        };
-    }
-
-    /** Least error wins; ties go to the larger range, which clips less. */
-    private static Choice auto(Magnitudes m, double percentile) {
-        ErrorModel errors = new ErrorModel(m);
-        Choice best = null;
-        double bestMse = Double.POSITIVE_INFINITY;
-        for (RangeMethod candidate : new RangeMethod[] {RangeMethod.MINMAX, RangeMethod.PERCENTILE,
-                RangeMethod.ENTROPY}) {
-            double amax = floored(single(m, candidate, percentile));
-            double mse = errors.mse(amax);
-            if (best == null || mse < bestMse || (mse == bestMse && amax > best.amax())) {
-                best = new Choice(candidate, amax);
-                bestMse = mse;
-            }
-        }
-        return best;
-    }
-
-    private static double floored(double amax) {
-        return Math.max(MIN_AMAX, amax);
     }
 
     /**

@@ -4,6 +4,7 @@ import ai.onnxruntime.OrtException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import io.github.yoloslim.cache.AtomicFiles;
 import io.github.yoloslim.cache.Json;
+import io.github.yoloslim.cache.OutputDirectory;
 import io.github.yoloslim.cache.PipelineRecord;
 import io.github.yoloslim.cache.PluginVersion;
 import io.github.yoloslim.cache.Sha256;
@@ -43,6 +44,7 @@ public final class MapGate {
 
     /** Runs the gate and writes the report; the verdict says whether the build should fail. */
     public MapGateResult run(VerifyMapRequest request) throws IOException, OrtException {
+        OutputDirectory.prepare(request.outputDirectory());
         Path baselineFile = request.baseline().orElse(request.model());
         String baselineParameter = request.baseline().isPresent() ? "<baseline>" : "<model>";
         Path candidateFile;

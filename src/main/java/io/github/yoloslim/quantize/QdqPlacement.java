@@ -88,7 +88,6 @@ public final class QdqPlacement {
     private final BitSet quantizedConvs;
     private final SortedSet<String> quantizedTensors;
     private final SortedSet<String> calibratedTensors;
-    private final SortedSet<String> cacheTensors;
     private final Map<String, String> groupOf;
     private final List<FloatNode> floatNodes;
     private final List<String> notes;
@@ -96,7 +95,7 @@ public final class QdqPlacement {
 
     private QdqPlacement(QdqFormat format, List<NodeProto> nodes, Map<Integer, SortedSet<Integer>> quantizedInputs,
             BitSet quantizedConvs, SortedSet<String> quantizedTensors, SortedSet<String> calibratedTensors,
-            SortedSet<String> cacheTensors, Map<String, String> groupOf, List<FloatNode> floatNodes,
+            Map<String, String> groupOf, List<FloatNode> floatNodes,
             List<String> notes, boolean opsetBump) {
         this.format = format;
         this.nodes = nodes;
@@ -104,7 +103,6 @@ public final class QdqPlacement {
         this.quantizedConvs = quantizedConvs;
         this.quantizedTensors = Collections.unmodifiableSortedSet(quantizedTensors);
         this.calibratedTensors = Collections.unmodifiableSortedSet(calibratedTensors);
-        this.cacheTensors = Collections.unmodifiableSortedSet(cacheTensors);
         this.groupOf = Collections.unmodifiableMap(groupOf);
         this.floatNodes = List.copyOf(floatNodes);
         this.notes = List.copyOf(notes);
@@ -187,10 +185,10 @@ public final class QdqPlacement {
 
         Map<String, Integer> order = tensorOrder(model, nodes);
         UnionFind groups = new UnionFind();
-        SortedSet<String> cacheTensors = new TreeSet<>();
+        SortedSet<String> readActivations = new TreeSet<>();
         for (int i = region.nextSetBit(0); i >= 0; i = region.nextSetBit(i + 1)) {
             NodeProto node = nodes.get(i);
-            node.getInputList().stream().filter(features::contains).forEach(cacheTensors::add);
+            node.getInputList().stream().filter(features::contains).forEach(readActivations::add);
             if (node.getOpType().equals("Concat")) {
                 for (String input : node.getInputList()) {
                     if (features.contains(input)) {
@@ -205,7 +203,7 @@ public final class QdqPlacement {
         edges.forEach((i, inputs) -> inputs.forEach(j -> quantizedTensors.add(nodes.get(i).getInput(j))));
 
         Map<String, List<String>> members = new HashMap<>();
-        for (String tensor : cacheTensors) {
+        for (String tensor : readActivations) {
             members.computeIfAbsent(groups.find(tensor), k -> new ArrayList<>()).add(tensor);
         }
         Map<String, String> groupOf = new TreeMap<>();
@@ -223,8 +221,8 @@ public final class QdqPlacement {
 
         List<String> notes = notes(options.format(), nodes, convs, quantizedTensors, calibrated, groupOf, floatNodes,
                 residualAdds, opsetBump, model.opsetVersion());
-        return new QdqPlacement(options.format(), nodes, edges, convs, quantizedTensors, calibrated, cacheTensors,
-                groupOf, floatNodes, notes, opsetBump);
+        return new QdqPlacement(options.format(), nodes, edges, convs, quantizedTensors, calibrated, groupOf,
+                floatNodes, notes, opsetBump);
     }
 
     private static void refuseQuantized(OnnxModel model, List<NodeProto> nodes) {
@@ -390,17 +388,8 @@ public final class QdqPlacement {
     }
 
     /**
-     * Every activation read by the quantized part of the model, in either layout: the tensors an implicit-INT8
-     * TensorRT build needs a scale for in its calibration cache (a tensor without one makes TensorRT run the
-     * layers around it in float). A superset of {@link #calibratedTensors()}. Sorted.
-     */
-    public SortedSet<String> cacheTensors() {
-        return cacheTensors;
-    }
-
-    /**
-     * The scale group of each tensor of {@link #cacheTensors()}: the name of the group's first member in graph
-     * order. A tensor that shares its scale with no other is its own group.
+     * The scale group of every activation the quantized part of the model reads: the name of the group's first
+     * member in graph order. A tensor that shares its scale with no other is its own group.
      */
     public Map<String, String> groupOf() {
         return groupOf;

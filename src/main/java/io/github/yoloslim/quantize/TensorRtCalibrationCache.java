@@ -32,6 +32,9 @@ import java.util.regex.Pattern;
  */
 public final class TensorRtCalibrationCache {
 
+    /** The calibrator name that {@code trtexec --calib} and an {@code IInt8EntropyCalibrator2} accept. */
+    public static final String ENTROPY_CALIBRATION_2 = "EntropyCalibration2";
+
     /** The calibrator names TensorRT writes, from {@code CalibrationAlgoType}. */
     private static final Set<String> ALGORITHMS = Set.of("EntropyCalibration2", "EntropyCalibration",
             "MinMaxCalibration", "LegacyCalibration");

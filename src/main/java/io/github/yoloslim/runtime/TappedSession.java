@@ -65,7 +65,9 @@ public final class TappedSession implements AutoCloseable {
         Set<String> outputs = new HashSet<>();
         graph.getOutputList().forEach(o -> outputs.add(o.getName()));
         for (String tensor : tensors) {
-            if (outputs.add(tensor)) {
+            // The image input is reported from the caller's array: ONNX Runtime does not copy a graph input
+            // into a pinned output.
+            if (!tensor.equals(info.inputName()) && outputs.add(tensor)) {
                 graph.addOutput(ValueInfoProto.newBuilder().setName(tensor).setType(TypeProto.newBuilder()
                         .setTensorType(TypeProto.Tensor.newBuilder().setElemType(TensorProto.DataType.FLOAT_VALUE))));
             }
@@ -96,6 +98,10 @@ public final class TappedSession implements AutoCloseable {
             }
             try (OrtSession.Result ignored = session.run(inputs, Set.of(), pinned)) {
                 for (String tensor : tensors) {
+                    if (tensor.equals(info.inputName())) {
+                        consumer.accept(tensor, FloatBuffer.wrap(input, 0, length / feed * batch));
+                        continue;
+                    }
                     FloatBuffer values = buffers.get(tensor).clear();
                     // A fixed batch larger than the images fed has unused slots at the end: report only the fed ones.
                     int perImage = values.capacity() / feed;
@@ -108,8 +114,10 @@ public final class TappedSession implements AutoCloseable {
     /** Learns the tapped tensors' shapes from one plain run, then allocates an output buffer for each. */
     private void pin(Map<String, OnnxTensor> inputs, int feed) throws OrtException {
         closePinned();
-        try (OrtSession.Result result = session.run(inputs, new HashSet<>(tensors))) {
-            for (String tensor : tensors) {
+        Set<String> outputs = new HashSet<>(tensors);
+        outputs.remove(info.inputName());
+        try (OrtSession.Result result = session.run(inputs, outputs)) {
+            for (String tensor : outputs) {
                 OnnxValue value = result.get(tensor).orElseThrow();
                 TensorInfo tensorInfo = (TensorInfo) value.getInfo();
                 long[] tensorShape = tensorInfo.getShape();
@@ -128,6 +136,9 @@ public final class TappedSession implements AutoCloseable {
         long total = 0;
         for (OnnxTensor tensor : pinned.values()) {
             total += tensor.getInfo().getNumElements() / pinnedBatch;
+        }
+        if (tensors.contains(info.inputName())) {
+            total += 3L * info.inputHeight() * info.inputWidth();
         }
         return total;
     }

@@ -21,6 +21,6 @@ class RangeMethodTest {
         assertThatThrownBy(() -> RangeMethod.parse("kl", "rangeMethod"))
                 .isInstanceOf(InvalidInputException.class)
                 .hasMessageStartingWith("<rangeMethod>kl</rangeMethod> is not a valid choice")
-                .hasMessageContainingAll("entropy", "minmax", "percentile", "mse", "auto");
+                .hasMessageContainingAll("entropy", "minmax", "percentile", "mse");
     }
 }

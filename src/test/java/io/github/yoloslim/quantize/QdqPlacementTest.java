@@ -41,8 +41,8 @@ class QdqPlacementTest {
         assertThat(plan.quantizedConvs()).containsExactly("/model.0/conv", "/model.1/conv");
         assertThat(plan.quantizedTensors()).containsExactly(M0, "images");
         assertThat(plan.calibratedTensors()).containsExactly(M0, "images");
-        // The cache needs every activation the quantized part reads, Conv outputs and SiLU included.
-        assertThat(plan.cacheTensors()).containsExactly(M0, S0, C0, "images");
+        // Every activation the quantized part reads has a scale group, Conv outputs and SiLU included.
+        assertThat(plan.groupOf()).containsOnlyKeys(M0, S0, C0, "images");
         assertThat(plan.floatNodes()).isEmpty();
     }
 
@@ -101,7 +101,7 @@ class QdqPlacementTest {
                         .allMatch(name -> name.startsWith("/model.22/") && !name.contains("cv"));
                 assertThat(plan.floatNodes()).extracting(FloatNode::reason).containsOnly("head decode");
                 // The head's last Convs read INT8 but write float: nothing quantized reads their outputs.
-                assertThat(plan.cacheTensors()).doesNotContain("/model.22/cv2.0/cv2.0.2_output_0",
+                assertThat(plan.groupOf()).doesNotContainKeys("/model.22/cv2.0/cv2.0.2_output_0",
                         "/model.22/cv3.1/cv3.1.2_output_0", "/model.22/dfl/Softmax_output_0");
             }
             if (perScaleConcat) {

@@ -59,15 +59,15 @@ class RealModelQuantizationTest {
                             "/model.22/dfl/Transpose", "/model.22/dfl/Softmax", "/model.22/dfl/conv/Conv",
                             "/model.22/Sigmoid", "/model.22/Sub", "/model.22/Div_1", "/model.22/Mul_2",
                             "/model.22/Concat_3");
-            assertThat(plan.cacheTensors()).hasSize(212).doesNotContain("/model.22/cv2.0/cv2.0.2/Conv_output_0")
-                    .contains("images", "/model.9/m_2/MaxPool_output_0");
+            assertThat(plan.groupOf()).hasSize(212).doesNotContainKey("/model.22/cv2.0/cv2.0.2/Conv_output_0")
+                    .containsKeys("images", "/model.9/m_2/MaxPool_output_0");
         }
         // TensorRT layout: the 63 Conv inputs (60 distinct tensors) and the 6 residual Adds' inputs.
         assertThat(trt.quantizedTensors()).hasSize(64);
         assertThat(trt.calibratedTensors()).hasSize(98);
         assertThat(trt.calibratedTensors().stream().map(trt.groupOf()::get).distinct()).hasSize(50);
         // ONNX Runtime layout: everything the quantized part reads.
-        assertThat(ort.quantizedTensors()).isEqualTo(ort.cacheTensors());
+        assertThat(ort.quantizedTensors()).isEqualTo(ort.groupOf().keySet());
         assertThat(ort.calibratedTensors().stream().map(ort.groupOf()::get).distinct()).hasSize(164);
         // SPPF: the three MaxPools and their Concat share one scale with the Conv output they pool.
         assertThat(Stream.of("/model.9/m/MaxPool_output_0", "/model.9/m_1/MaxPool_output_0",

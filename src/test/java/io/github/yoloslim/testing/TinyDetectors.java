@@ -104,6 +104,63 @@ public final class TinyDetectors {
         return model(graph, metadata);
     }
 
+    /**
+     * A small convolutional detector shaped like YOLOv8's layers: a stride-2 Conv with SiLU, a 1×1 Conv to
+     * {@code 4 + nc} maps, flattened to {@code output0 [1, 4+nc, (size/2)²]}. Weights are seeded random, so
+     * the output depends on the pixels and quantizing it changes its numbers a little.
+     */
+    public static ModelProto convolutional(int size, List<String> names, long seed) {
+        int hidden = 8;
+        int attributes = 4 + names.size();
+        int anchors = (size / 2) * (size / 2);
+        java.util.Random random = new java.util.Random(seed);
+        float[] w1 = new float[hidden * 3 * 3 * 3];
+        float[] b1 = new float[hidden];
+        float[] w2 = new float[attributes * hidden];
+        float[] b2 = new float[attributes];
+        for (int i = 0; i < w1.length; i++) {
+            w1[i] = (float) (random.nextGaussian() * 0.5);
+        }
+        for (int i = 0; i < w2.length; i++) {
+            w2[i] = (float) (random.nextGaussian() * 0.3);
+        }
+        for (int i = 0; i < b1.length; i++) {
+            b1[i] = (float) (random.nextGaussian() * 0.1);
+        }
+        GraphProto graph = GraphProto.newBuilder()
+                .setName("tiny-conv-detector")
+                .addInput(tensor("images", 1, 3, size, size))
+                .addOutput(tensor("output0", 1, attributes, anchors))
+                .addInitializer(floats("w1", w1, hidden, 3, 3, 3))
+                .addInitializer(floats("b1", b1, hidden))
+                .addInitializer(floats("w2", w2, attributes, hidden, 1, 1))
+                .addInitializer(floats("b2", b2, attributes))
+                .addInitializer(TensorProto.newBuilder().setName("flat").setDataType(TensorProto.DataType.INT64_VALUE)
+                        .addDims(3).addAllInt64Data(List.of(1L, (long) attributes, (long) anchors)).build())
+                .addNode(NodeProto.newBuilder().setOpType("Conv").setName("/model.0/conv/Conv")
+                        .addAllInput(List.of("images", "w1", "b1")).addOutput("conv0")
+                        .addAttribute(ints("kernel_shape", 3, 3)).addAttribute(ints("strides", 2, 2))
+                        .addAttribute(ints("pads", 1, 1, 1, 1)))
+                .addNode(node("Sigmoid", List.of("conv0"), "sig0"))
+                .addNode(node("Mul", List.of("conv0", "sig0"), "act0"))
+                .addNode(NodeProto.newBuilder().setOpType("Conv").setName("/model.1/conv/Conv")
+                        .addAllInput(List.of("act0", "w2", "b2")).addOutput("conv1")
+                        .addAttribute(ints("kernel_shape", 1, 1)))
+                .addNode(node("Reshape", List.of("conv1", "flat"), "output0"))
+                .build();
+        Map<String, String> metadata = new LinkedHashMap<>();
+        metadata.put("task", "detect");
+        metadata.put("names", names(names));
+        return model(graph, metadata);
+    }
+
+    private static AttributeProto ints(String name, long... values) {
+        AttributeProto.Builder attribute = AttributeProto.newBuilder().setName(name)
+                .setType(AttributeProto.AttributeType.INTS);
+        Arrays.stream(values).forEach(attribute::addInts);
+        return attribute.build();
+    }
+
     /** Ultralytics' {@code names} metadata: a Python dict literal. */
     public static String names(List<String> names) {
         List<String> entries = new ArrayList<>();

@@ -1,0 +1,87 @@
+package io.github.yoloslim.calibrate;
+
+import io.github.yoloslim.data.ImageSelection;
+import io.github.yoloslim.data.Letterbox;
+import io.github.yoloslim.data.LetterboxFeed;
+import io.github.yoloslim.onnx.ModelOverrides;
+import io.github.yoloslim.onnx.OnnxModel;
+import io.github.yoloslim.onnx.YoloModelInfo;
+import io.github.yoloslim.onnx.YoloModelInspector;
+import io.github.yoloslim.progress.ProgressListener;
+import io.github.yoloslim.quantize.QdqFormat;
+import io.github.yoloslim.quantize.QdqOptions;
+import io.github.yoloslim.runtime.DetectorSession;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * Calibration time against plain FP32 inference over the same images (the issue's target: at most 1.25×), on
+ * the real yolov8n and coco-tiny/train2017. Each round times plain inference (decoding overlapped, as in
+ * evaluation) and then a full calibration into a fresh folder (statistics, ranges, quantized model, cache and
+ * report), both with all cores; prints every round and the ratio of the medians.
+ *
+ * <p>Run: {@code mvn -B -q test-compile exec:java -Dexec.classpathScope=test
+ * -Dexec.mainClass=io.github.yoloslim.calibrate.CalibrationBenchmark -Dexec.args="../shared 3"}
+ */
+public final class CalibrationBenchmark {
+
+    private CalibrationBenchmark() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path shared = Path.of(args.length > 0 ? args[0] : "../shared");
+        int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
+        Path model = shared.resolve("models/yolov8n.onnx");
+        Path images = shared.resolve("data/coco-tiny/train2017");
+        int threads = Runtime.getRuntime().availableProcessors();
+        YoloModelInfo info = YoloModelInspector.inspect(OnnxModel.load(model, "<model>"), "<model>",
+                ModelOverrides.NONE);
+        List<Path> selected = ImageSelection.from(images, "calibrationImages", 0).images();
+        double[] plain = new double[rounds];
+        double[] calibration = new double[rounds];
+        for (int round = 0; round < rounds; round++) {
+            long start = System.nanoTime();
+            try (DetectorSession session = DetectorSession.open(model, info, threads, "<model>");
+                    LetterboxFeed<Path> feed = new LetterboxFeed<>(selected, path -> path,
+                            new Letterbox(info.inputHeight(), info.inputWidth()), 2)) {
+                while (feed.hasNext()) {
+                    session.run(feed.next().pixels(), 1);
+                }
+            }
+            plain[round] = (System.nanoTime() - start) / 1e9;
+
+            Path output = Files.createTempDirectory("yolo-slim-calibration-bench");
+            start = System.nanoTime();
+            new Calibrator(ProgressListener.silent()).run(new CalibrateRequest(model, Optional.empty(), images, 0,
+                    RangeMethod.MSE, 99.99, QdqOptions.of(QdqFormat.TENSORRT), "10.15.1", ModelOverrides.NONE,
+                    threads, 0, output));
+            calibration[round] = (System.nanoTime() - start) / 1e9;
+            delete(output);
+            System.out.printf(Locale.ROOT, "round %d: plain inference %.2f s, calibration %.2f s (%.2f×)%n", round + 1,
+                    plain[round], calibration[round], calibration[round] / plain[round]);
+        }
+        System.out.printf(Locale.ROOT, "%d images, %d threads: median plain %.2f s, median calibration %.2f s, "
+                + "ratio %.2f×%n", selected.size(), threads, median(plain), median(calibration),
+                median(calibration) / median(plain));
+    }
+
+    private static double median(double[] values) {
+        double[] sorted = values.clone();
+        java.util.Arrays.sort(sorted);
+        return sorted[sorted.length / 2];
+    }
+
+    private static void delete(Path folder) throws Exception {
+        try (Stream<Path> walk = Files.walk(folder)) {
+            for (Path path : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(path);
+            }
+        }
+    }
+}
