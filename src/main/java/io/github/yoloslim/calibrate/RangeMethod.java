@@ -1,6 +1,6 @@
 package io.github.yoloslim.calibrate;
 
-import io.github.yoloslim.InvalidInputException;
+import io.github.yoloslim.Choices;
 
 import java.util.Locale;
 
@@ -25,14 +25,9 @@ public enum RangeMethod {
 
     /** Parses a configuration value, case-insensitively ({@code entropy}, {@code minmax}, ...). */
     public static RangeMethod parse(String value, String element) {
-        try {
-            return valueOf(value.trim().toUpperCase(Locale.ROOT));
-        } catch (IllegalArgumentException e) {
-            throw new InvalidInputException("<" + element + ">" + value + "</" + element
-                    + "> is not a valid choice: use entropy (TensorRT's KL-divergence calibration), minmax (the"
-                    + " largest |x|), percentile (the given percentile of |x|) or mse (least quantization"
-                    + " error, the default).");
-        }
+        return Choices.parse(RangeMethod.class, value, element, "entropy (TensorRT's KL-divergence calibration),"
+                + " minmax (the largest |x|), percentile (the given percentile of |x|) or mse (least quantization"
+                + " error, the default)");
     }
 
     /** The configuration spelling, e.g. {@code entropy}. */

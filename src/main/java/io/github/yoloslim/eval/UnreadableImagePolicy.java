@@ -1,8 +1,6 @@
 package io.github.yoloslim.eval;
 
-import io.github.yoloslim.InvalidInputException;
-
-import java.util.Locale;
+import io.github.yoloslim.Choices;
 
 /** What to do with an image that cannot be decoded. */
 public enum UnreadableImagePolicy {
@@ -13,11 +11,7 @@ public enum UnreadableImagePolicy {
 
     /** Parses a configuration value ({@code skip} or {@code fail}). */
     public static UnreadableImagePolicy parse(String value, String element) {
-        try {
-            return valueOf(value.trim().toUpperCase(Locale.ROOT));
-        } catch (IllegalArgumentException e) {
-            throw new InvalidInputException("<" + element + ">" + value + "</" + element
-                    + "> is not a valid choice: use skip (warn and evaluate without the image) or fail.");
-        }
+        return Choices.parse(UnreadableImagePolicy.class, value, element,
+                "skip (warn and evaluate without the image) or fail");
     }
 }

@@ -1,8 +1,6 @@
 package io.github.yoloslim.quantize;
 
-import io.github.yoloslim.InvalidInputException;
-
-import java.util.Locale;
+import io.github.yoloslim.Choices;
 
 /** Where the quantized model puts its QuantizeLinear/DequantizeLinear pairs, by the runtime it is meant for. */
 public enum QdqFormat {
@@ -20,12 +18,7 @@ public enum QdqFormat {
 
     /** Parses a configuration value ({@code tensorrt} or {@code ort}). */
     public static QdqFormat parse(String value, String element) {
-        try {
-            return valueOf(value.trim().toUpperCase(Locale.ROOT));
-        } catch (IllegalArgumentException e) {
-            throw new InvalidInputException("<" + element + ">" + value + "</" + element
-                    + "> is not a valid choice: use tensorrt (Q/DQ for TensorRT engines) or ort (INT8 kernels in"
-                    + " ONNX Runtime on the CPU).");
-        }
+        return Choices.parse(QdqFormat.class, value, element,
+                "tensorrt (Q/DQ for TensorRT engines) or ort (INT8 kernels in ONNX Runtime on the CPU)");
     }
 }

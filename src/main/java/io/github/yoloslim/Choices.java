@@ -1,0 +1,26 @@
+package io.github.yoloslim;
+
+import java.util.Locale;
+
+/** Parses a configuration value that names one constant of an enum, with the message a user needs when it does not. */
+public final class Choices {
+
+    private Choices() {
+    }
+
+    /**
+     * The constant of {@code type} named {@code value}, ignoring case and surrounding blanks.
+     *
+     * @param element the XML element the value came from
+     * @param choices the valid values, explained, for the message (e.g. "skip (...) or fail")
+     * @throws InvalidInputException naming the element, the bad value and the choices
+     */
+    public static <E extends Enum<E>> E parse(Class<E> type, String value, String element, String choices) {
+        try {
+            return Enum.valueOf(type, value.trim().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException | NullPointerException e) {
+            throw new InvalidInputException("<" + element + ">" + value + "</" + element
+                    + "> is not a valid choice: use " + choices + ".");
+        }
+    }
+}
