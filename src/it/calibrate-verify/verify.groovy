@@ -2,7 +2,7 @@ import groovy.json.JsonSlurper
 
 def log = new File(basedir, 'build.log').text
 def out = new File(basedir, 'target/yolo-slim')
-assert log.contains('Calibrating yolov8n.onnx: 64 activations (tensorrt layout) on 16 of 80 images')
+assert log.contains('Calibrating yolov8n.onnx (tensorrt layout: Q/DQ on 64 activations, 52 measured) on 16 of 80 images')
 assert log.contains('Calibration up to date: yolov8n.int8.onnx and calibration.cache')
 assert log.contains('Candidate yolov8n.int8.onnx (newest pipeline output (calibrate))')
 assert log =~ /Candidate yolov8n\.int8\.onnx: up to date \(mAP50-95 0\.\d{3}/

@@ -13,6 +13,7 @@ import io.github.yoloslim.data.ImageSelection;
 import io.github.yoloslim.data.Letterbox;
 import io.github.yoloslim.data.LetterboxFeed;
 import io.github.yoloslim.data.LetterboxFeed.Item;
+import io.github.yoloslim.onnx.GraphView;
 import io.github.yoloslim.onnx.OnnxModel;
 import io.github.yoloslim.onnx.YoloModelInfo;
 import io.github.yoloslim.onnx.YoloModelInspector;
@@ -82,9 +83,7 @@ public final class Calibrator {
         OnnxModel model = OnnxModel.load(inputFile, parameter);
         YoloModelInfo info = YoloModelInspector.inspect(model, parameter, request.overrides());
         QdqPlacement plan = QdqPlacement.plan(model, request.qdq());
-        // Only tensors that get a Q/DQ pair are measured: a scale group's other members (Split halves, a Concat's
-        // inputs) hold values that the measured members hold too.
-        List<String> tensors = new ArrayList<>(plan.quantizedTensors());
+        List<String> tensors = measured(model, plan);
 
         ImageSelection selection = ImageSelection.from(request.calibrationImages(), "calibrationImages",
                 request.maxImages());
@@ -118,10 +117,11 @@ public final class Calibrator {
                     images.size(), tensors.size());
         }
 
-        listener.stage(String.format(Locale.ROOT, "Calibrating %s: %d activations (%s layout) on %d of %d images "
-                + "from %s, method %s", inputFile.getFileName(), tensors.size(),
-                request.qdq().format().name().toLowerCase(Locale.ROOT), images.size(), selection.available(),
-                request.calibrationImages(), request.method().id()));
+        listener.stage(String.format(Locale.ROOT, "Calibrating %s (%s layout: Q/DQ on %d activations, %d measured) "
+                + "on %d of %d images from %s, method %s", inputFile.getFileName(),
+                request.qdq().format().name().toLowerCase(Locale.ROOT), plan.quantizedTensors().size(),
+                tensors.size(), images.size(), selection.available(), request.calibrationImages(),
+                request.method().id()));
         Statistics statistics = collect(model, info, tensors, images, request);
 
         List<CalibrationReport.Group> groups = groupRanges(plan, statistics.histograms(), request);
@@ -148,11 +148,24 @@ public final class Calibrator {
                 plan.notes(), outputs);
         AtomicFiles.write(reportFile, Json.mapper().writeValueAsBytes(report));
         recordStage(pipeline, request, quantizedFile, modelHash, imagesHash);
-        listener.stage(String.format(Locale.ROOT, "Wrote %s, %s and %s (%d activations from %d images in %.1f s, "
-                + "%.1f images/s)", quantizedFile.getFileName(), CACHE, REPORT, tensors.size(), statistics.used(),
+        listener.stage(String.format(Locale.ROOT, "Wrote %s, %s and %s (%d scale groups from %d images in %.1f s, "
+                + "%.1f images/s)", quantizedFile.getFileName(), CACHE, REPORT, groups.size(), statistics.used(),
                 statistics.seconds(), statistics.used() / statistics.seconds()));
         return new CalibrationResult(CalibrationResult.Outcome.CALIBRATED, quantizedFile, cacheFile, reportFile,
                 statistics.used(), tensors.size());
+    }
+
+    /**
+     * The activations whose values are measured: those that get a Q/DQ pair, except one that a quantized Concat
+     * takes in (its values are in the Concat's output, which is measured and shares its scale). A scale group's
+     * other members (Split halves, MaxPool outputs, a Concat's inputs) hold values the measured ones hold too.
+     */
+    private static List<String> measured(OnnxModel model, QdqPlacement plan) {
+        GraphView graph = model.graphView();
+        return plan.quantizedTensors().stream()
+                .filter(tensor -> graph.consumers(tensor).stream().noneMatch(consumer -> consumer.getOpType()
+                        .equals("Concat") && plan.quantizedTensors().contains(consumer.getOutput(0))))
+                .toList();
     }
 
     /**
