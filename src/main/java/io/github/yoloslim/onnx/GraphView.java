@@ -4,6 +4,7 @@ import ai.onnx.proto.OnnxMl.GraphProto;
 import ai.onnx.proto.OnnxMl.NodeProto;
 import ai.onnx.proto.OnnxMl.TensorProto;
 import ai.onnx.proto.OnnxMl.ValueInfoProto;
+import com.google.protobuf.ByteString;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -119,6 +120,49 @@ public final class GraphView {
                     + TensorProto.DataType.forNumber(tensor.getDataType()) + ", not FLOAT or DOUBLE");
         }
         return values;
+    }
+
+    /**
+     * An initializer's values as longs (INT64 data, in {@code int64_data} or little-endian {@code raw_data}), as
+     * shapes, split sizes and axes are stored.
+     *
+     * @throws IllegalArgumentException for other element types or externally stored data
+     */
+    public static long[] longs(TensorProto tensor) {
+        if (tensor.getDataType() != TensorProto.DataType.INT64_VALUE
+                || tensor.getDataLocation() == TensorProto.DataLocation.EXTERNAL) {
+            throw new IllegalArgumentException("initializer " + tensor.getName()
+                    + " is not INT64 data stored in the file");
+        }
+        long[] values = new long[Math.toIntExact(elementCount(tensor))];
+        ByteBuffer raw = tensor.getRawData().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < values.length; i++) {
+            values[i] = raw.hasRemaining() ? raw.getLong(i * Long.BYTES) : tensor.getInt64Data(i);
+        }
+        return values;
+    }
+
+    /** A FLOAT initializer of the given dims, values in little-endian {@code raw_data} (what {@link #floats} reads). */
+    public static TensorProto floatTensor(String name, long[] dims, float[] values) {
+        ByteBuffer raw = ByteBuffer.allocate(values.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        raw.asFloatBuffer().put(values);
+        return rawTensor(name, TensorProto.DataType.FLOAT, dims, raw);
+    }
+
+    /** A one-dimensional INT64 initializer, values in little-endian {@code raw_data} (what {@link #longs} reads). */
+    public static TensorProto int64Tensor(String name, long[] values) {
+        ByteBuffer raw = ByteBuffer.allocate(values.length * Long.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        raw.asLongBuffer().put(values);
+        return rawTensor(name, TensorProto.DataType.INT64, new long[] {values.length}, raw);
+    }
+
+    private static TensorProto rawTensor(String name, TensorProto.DataType type, long[] dims, ByteBuffer raw) {
+        TensorProto.Builder tensor = TensorProto.newBuilder().setName(name).setDataType(type.getNumber())
+                .setRawData(ByteString.copyFrom(raw.array()));
+        for (long dim : dims) {
+            tensor.addDims(dim);
+        }
+        return tensor.build();
     }
 
     /** The number of elements of a tensor, from its dims. */

@@ -2,8 +2,8 @@ package io.github.yoloslim.quantize;
 
 import ai.onnx.proto.OnnxMl.NodeProto;
 import ai.onnx.proto.OnnxMl.TensorProto;
-import ai.onnx.proto.OnnxMl.ValueInfoProto;
 import io.github.yoloslim.InvalidInputException;
+import io.github.yoloslim.onnx.DetectHeadDecode;
 import io.github.yoloslim.onnx.GraphView;
 import io.github.yoloslim.onnx.OnnxModel;
 
@@ -11,7 +11,6 @@ import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.Collections;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -39,15 +38,10 @@ import java.util.stream.Collectors;
  *       no requantization; MaxPool, Resize, Split, Slice, Reshape, Transpose, Flatten, Squeeze, Unsqueeze and
  *       Identity pass their input's scale to their outputs. Tensors linked this way form a group (union-find);
  *       every member is quantized with the group's amax, the largest of its members' ({@link #groupAmax}).</li>
- *   <li><b>Head decode in float</b>: YOLOv8's backbone, neck and head branches are convolutional and never
- *       reshape; the Detect head's decode begins where each scale's box and class maps are flattened to
- *       {@code [batch, channels, anchors]}. So the decode is every node downstream of a Reshape/Flatten of an
- *       activation (the concatenation of the three scales, DFL Reshape/Transpose/Softmax and its fixed 16→1
- *       Conv, the anchor arithmetic, the class Sigmoid, the final Concat of boxes and scores), plus any non-Conv
- *       node whose outputs feed only the decode (e.g. a per-scale Concat of box and class maps in older
- *       exports). It is found from the graph's structure, not node names, so it holds for any YOLOv8 size and
- *       exporter version; the head's last box/class Convs keep INT8 inputs and weights, and their outputs stay
- *       float.</li>
+ *   <li><b>Head decode in float</b>: the Detect head's decode, as {@link DetectHeadDecode} finds it from the
+ *       graph's structure (everything from where each scale's box and class maps are flattened: DFL, anchor
+ *       arithmetic, class Sigmoid, final Concat), stays float; the head's last box/class Convs keep INT8 inputs
+ *       and weights, and their outputs stay float.</li>
  *   <li><b>Exclusions</b>: nodes named in {@code excludeNodes} or of a type in {@code excludeOpTypes} run in
  *       float: no Q/DQ on their inputs, float weights, and they break scale groups.</li>
  *   <li><b>ONNX Runtime layout</b> ({@link QdqFormat#ORT}): additionally every activation read by the quantized
@@ -72,10 +66,6 @@ public final class QdqPlacement {
     /** Operators whose output has the same scale as their (first) input. */
     private static final Set<String> SCALE_PASS_THROUGH = Set.of("MaxPool", "Resize", "Split", "Slice", "Reshape",
             "Transpose", "Flatten", "Squeeze", "Unsqueeze", "Identity");
-    /** Where the Detect head's decode begins. */
-    private static final Set<String> FLATTENING = Set.of("Reshape", "Flatten");
-    /** Operators that turn an activation into integers (shapes), which are not quantized. */
-    private static final Set<String> TO_INTEGERS = Set.of("Shape", "Size");
     /** Operators whose definition changed in opset 13, so an older model cannot simply be relabelled. */
     private static final Set<String> CHANGED_IN_OPSET_13 = Set.of("Split", "Squeeze", "Unsqueeze", "ReduceSum",
             "Softmax", "LogSoftmax", "Hardmax");
@@ -121,8 +111,8 @@ public final class QdqPlacement {
         boolean opsetBump = checkOpset(model, nodes);
         checkExclusions(model, nodes, options);
         GraphView view = model.graphView();
-        Set<String> features = featureTensors(model, view, nodes);
-        BitSet decode = headDecode(nodes, view, features);
+        Set<String> features = DetectHeadDecode.activations(view);
+        BitSet decode = DetectHeadDecode.nodes(view, features);
 
         String[] floatReason = new String[nodes.size()];
         BitSet region = new BitSet();
@@ -274,59 +264,6 @@ public final class QdqPlacement {
             throw new InvalidInputException("<excludeOpTypes> names " + unknownTypes + ", which no node of <model> "
                     + model.source() + " has. Its operator types are " + types + " (case matters).");
         }
-    }
-
-    /**
-     * The float activations: the graph's inputs and everything computed from them, except shape arithmetic
-     * (the outputs of Shape/Size and what is computed from those alone). Weights and constants are not included.
-     */
-    private static Set<String> featureTensors(OnnxModel model, GraphView view, List<NodeProto> nodes) {
-        Set<String> features = new HashSet<>();
-        for (ValueInfoProto input : view.realInputs()) {
-            int type = input.getType().getTensorType().getElemType();
-            if (type == TensorProto.DataType.FLOAT_VALUE || type == TensorProto.DataType.UNDEFINED_VALUE) {
-                features.add(input.getName());
-            }
-        }
-        for (NodeProto node : nodes) {
-            if (!TO_INTEGERS.contains(node.getOpType()) && node.getInputList().stream().anyMatch(features::contains)) {
-                features.addAll(node.getOutputList());
-            }
-        }
-        return features;
-    }
-
-    /** The Detect head's decode: see the class comment. */
-    private static BitSet headDecode(List<NodeProto> nodes, GraphView view, Set<String> features) {
-        BitSet decode = new BitSet();
-        Set<String> decodeTensors = new HashSet<>();
-        Map<NodeProto, Integer> index = new HashMap<>();
-        for (int i = 0; i < nodes.size(); i++) {
-            NodeProto node = nodes.get(i);
-            index.put(node, i);
-            boolean flattensActivation = FLATTENING.contains(node.getOpType()) && node.getInputCount() > 0
-                    && features.contains(node.getInput(0));
-            if (flattensActivation || node.getInputList().stream().anyMatch(decodeTensors::contains)) {
-                decode.set(i);
-                decodeTensors.addAll(node.getOutputList());
-            }
-        }
-        Set<String> graphOutputs = view.graph().getOutputList().stream().map(ValueInfoProto::getName)
-                .collect(Collectors.toSet());
-        // Backwards, so that a node's consumers are settled before the node.
-        for (int i = nodes.size() - 1; i >= 0; i--) {
-            NodeProto node = nodes.get(i);
-            if (decode.get(i) || node.getOpType().equals("Conv") || node.getOutputCount() == 0) {
-                continue;
-            }
-            boolean feedsOnlyDecode = node.getOutputList().stream().allMatch(output -> !graphOutputs.contains(output)
-                    && !view.consumers(output).isEmpty()
-                    && view.consumers(output).stream().allMatch(consumer -> decode.get(index.get(consumer))));
-            if (feedsOnlyDecode) {
-                decode.set(i);
-            }
-        }
-        return decode;
     }
 
     private static boolean isFloatInitializer(GraphView view, String name) {

@@ -266,9 +266,7 @@ public final class QdqQuantizer {
     }
 
     private static TensorProto floats(String name, float[] values) {
-        ByteBuffer raw = ByteBuffer.allocate(values.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
-        raw.asFloatBuffer().put(values);
-        return tensor(name, TensorProto.DataType.FLOAT, new long[] {values.length}, raw.array());
+        return GraphView.floatTensor(name, new long[] {values.length}, values);
     }
 
     private static TensorProto int8(String name, long[] dims, byte[] values) {
