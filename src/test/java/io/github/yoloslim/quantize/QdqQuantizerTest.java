@@ -5,6 +5,7 @@ import ai.onnx.proto.OnnxMl.TensorProto;
 import io.github.yoloslim.onnx.GraphView;
 import io.github.yoloslim.onnx.OnnxModel;
 import io.github.yoloslim.testing.GraphBuilder;
+import io.github.yoloslim.testing.OrtRuns;
 import io.github.yoloslim.testing.TinyDetectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -79,8 +80,8 @@ class QdqQuantizerTest {
         QdqPlacement plan = QdqPlacement.plan(model, QdqOptions.of(format));
         OnnxModel quantized = QdqQuantizer.quantize(model, plan, maxAbs);
 
-        float[] expected = ActivationRanges.run(model, input, SampleGraphs.INPUT_SHAPE);
-        float[] actual = ActivationRanges.run(quantized, input, SampleGraphs.INPUT_SHAPE);
+        float[] expected = OrtRuns.run(model, input, SampleGraphs.INPUT_SHAPE);
+        float[] actual = OrtRuns.run(quantized, input, SampleGraphs.INPUT_SHAPE);
         double worst = 0;
         for (int i = 0; i < expected.length; i++) {
             worst = Math.max(worst, Math.abs(actual[i] - expected[i]));
@@ -230,7 +231,7 @@ class QdqQuantizerTest {
         OnnxModel quantized = QdqQuantizer.quantize(model, plan, amax(plan, 2.0));
         assertThat(quantized.opsetVersion()).isEqualTo(13);
         assertThat(quantized.irVersion()).isEqualTo(7);
-        assertThat(ActivationRanges.run(quantized, input(1), SampleGraphs.INPUT_SHAPE)).hasSize(2 * 64);
+        assertThat(OrtRuns.run(quantized, input(1), SampleGraphs.INPUT_SHAPE)).hasSize(2 * 64);
     }
 
     private static Map<String, Double> amax(QdqPlacement plan, double value) {

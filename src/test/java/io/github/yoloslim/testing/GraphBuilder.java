@@ -9,6 +9,7 @@ import ai.onnx.proto.OnnxMl.TensorProto;
 import com.google.protobuf.ByteString;
 import io.github.yoloslim.onnx.OnnxModel;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 
@@ -39,25 +40,72 @@ public final class GraphBuilder {
 
     /** A {@code kernel × kernel} Conv (stride 1, same padding) with random weights in ±1/√fan-in and bias. */
     public String conv(String name, String input, int in, int out, int kernel) {
+        return conv(name, input, in, out, kernel, 1, true);
+    }
+
+    /**
+     * A {@code kernel × kernel} Conv with padding {@code kernel / 2}, random weights in ±1/√fan-in and, when
+     * {@code bias}, a random bias in ±0.5 ({@code <name>.weight}, {@code <name>.bias}).
+     */
+    public String conv(String name, String input, int in, int out, int kernel, int stride, boolean bias) {
         int fanIn = in * kernel * kernel;
         float[] weights = new float[out * fanIn];
         for (int i = 0; i < weights.length; i++) {
             weights[i] = (float) ((random.nextDouble() * 2 - 1) / Math.sqrt(fanIn));
         }
-        float[] bias = new float[out];
-        for (int i = 0; i < out; i++) {
-            bias[i] = (float) (random.nextDouble() - 0.5);
-        }
         graph.addInitializer(TinyDetectors.floats(name + ".weight", weights, out, in, kernel, kernel));
-        graph.addInitializer(TinyDetectors.floats(name + ".bias", bias, out));
+        List<String> inputs = new ArrayList<>(List.of(input, name + ".weight"));
+        if (bias) {
+            float[] values = new float[out];
+            for (int i = 0; i < out; i++) {
+                values[i] = (float) (random.nextDouble() - 0.5);
+            }
+            graph.addInitializer(TinyDetectors.floats(name + ".bias", values, out));
+            inputs.add(name + ".bias");
+        }
         long pad = kernel / 2;
-        return node(name, "Conv", List.of(input, name + ".weight", name + ".bias"),
-                ints("kernel_shape", kernel, kernel), ints("pads", pad, pad, pad, pad));
+        return node(name, "Conv", inputs, ints("kernel_shape", kernel, kernel), ints("pads", pad, pad, pad, pad),
+                ints("strides", stride, stride));
     }
 
     /** A Conv followed by SiLU ({@code x · sigmoid(x)}), as YOLOv8's Conv module exports. */
     public String convSilu(String name, String input, int in, int out, int kernel) {
-        String x = conv(name + "/conv", input, in, out, kernel);
+        return convSilu(name, input, in, out, kernel, 1);
+    }
+
+    /** A Conv ({@code <name>/conv}) of the given stride followed by SiLU. */
+    public String convSilu(String name, String input, int in, int out, int kernel, int stride) {
+        return silu(name, conv(name + "/conv", input, in, out, kernel, stride, true));
+    }
+
+    /**
+     * YOLOv8's Conv module exported without folding: a Conv without bias ({@code <name>/conv}), BatchNormalization
+     * ({@code <name>/bn}, random γ, β, mean and variance) and SiLU.
+     */
+    public String convBnSilu(String name, String input, int in, int out, int kernel, int stride) {
+        String x = conv(name + "/conv", input, in, out, kernel, stride, false);
+        String[] parameters = {"weight", "bias", "running_mean", "running_var"};
+        for (String parameter : parameters) {
+            float[] values = new float[out];
+            for (int i = 0; i < out; i++) {
+                double u = random.nextDouble();
+                values[i] = (float) switch (parameter) {
+                    case "weight" -> 0.5 + u;
+                    case "running_var" -> 0.25 + u;
+                    default -> u - 0.5;
+                };
+            }
+            graph.addInitializer(TinyDetectors.floats(name + "/bn." + parameter, values, out));
+        }
+        List<String> inputs = new ArrayList<>(List.of(x));
+        for (String parameter : parameters) {
+            inputs.add(name + "/bn." + parameter);
+        }
+        String bn = node(name + "/bn", "BatchNormalization", inputs, floatAttribute("epsilon", 1e-3f));
+        return silu(name, bn);
+    }
+
+    private String silu(String name, String x) {
         String sigmoid = node(name + "/act/Sigmoid", "Sigmoid", List.of(x));
         return node(name + "/act/Mul", "Mul", List.of(x, sigmoid));
     }
@@ -105,6 +153,12 @@ public final class GraphBuilder {
     /** An INT attribute. */
     public static AttributeProto integer(String name, long value) {
         return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INT).setI(value).build();
+    }
+
+    /** A FLOAT attribute. */
+    public static AttributeProto floatAttribute(String name, float value) {
+        return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.FLOAT).setF(value)
+                .build();
     }
 
     /** A STRING attribute. */
