@@ -9,7 +9,8 @@ public final class Choices {
     }
 
     /**
-     * The constant of {@code type} named {@code value}, ignoring case and surrounding blanks.
+     * The constant of {@code type} named {@code value}, ignoring case and surrounding blanks; a hyphen stands
+     * for the constant's underscore ({@code bn-gamma} for {@code BN_GAMMA}).
      *
      * @param element the XML element the value came from
      * @param choices the valid values, explained, for the message (e.g. "skip (...) or fail")
@@ -17,7 +18,7 @@ public final class Choices {
      */
     public static <E extends Enum<E>> E parse(Class<E> type, String value, String element, String choices) {
         try {
-            return Enum.valueOf(type, value.trim().toUpperCase(Locale.ROOT));
+            return Enum.valueOf(type, value.trim().toUpperCase(Locale.ROOT).replace('-', '_'));
         } catch (IllegalArgumentException | NullPointerException e) {
             throw new InvalidInputException("<" + element + ">" + value + "</" + element
                     + "> is not a valid choice: use " + choices + ".");

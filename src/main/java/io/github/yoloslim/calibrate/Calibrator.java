@@ -106,7 +106,7 @@ public final class Calibrator {
                 .add("overrides", request.overrides())
                 .add("plugin", PluginVersion.get())
                 .hex();
-        Path quantizedFile = outputDirectory.resolve(baseName(request.model()) + ".int8.onnx");
+        Path quantizedFile = outputDirectory.resolve(OnnxModel.baseName(request.model()) + ".int8.onnx");
         Path cacheFile = outputDirectory.resolve(CACHE);
         Path reportFile = outputDirectory.resolve(REPORT);
         if (upToDate(reportFile, fingerprint, quantizedFile, cacheFile)) {
@@ -324,11 +324,5 @@ public final class Calibrator {
         pipeline.with(PipelineStage.CALIBRATE, new PipelineRecord.StageOutput(quantizedFile.getFileName().toString(),
                 Sha256.ofFile(quantizedFile), inputs, parameters, PluginVersion.get()))
                 .write(request.outputDirectory());
-    }
-
-    /** {@code yolov8n} for {@code .../yolov8n.onnx}. */
-    static String baseName(Path model) {
-        String name = model.getFileName().toString();
-        return name.toLowerCase(Locale.ROOT).endsWith(".onnx") ? name.substring(0, name.length() - 5) : name;
     }
 }

@@ -15,6 +15,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -106,6 +107,12 @@ public final class OnnxModel {
     /** A fresh index of the graph's producers, consumers and initializers. */
     public GraphView graphView() {
         return new GraphView(proto.getGraph());
+    }
+
+    /** A model file's name without {@code .onnx}: {@code yolov8n} for {@code .../yolov8n.onnx}, for output names. */
+    public static String baseName(Path file) {
+        String name = file.getFileName().toString();
+        return name.toLowerCase(Locale.ROOT).endsWith(".onnx") ? name.substring(0, name.length() - 5) : name;
     }
 
     /** The serialized model. */

@@ -131,16 +131,13 @@ public final class TappedSession implements AutoCloseable {
         pinnedBatch = feed;
     }
 
-    /** The number of floats one image contributes across all tapped tensors (after the first run). */
-    public long floatsPerImage() {
-        long total = 0;
-        for (OnnxTensor tensor : pinned.values()) {
-            total += tensor.getInfo().getNumElements() / pinnedBatch;
+    /** The shape of a tapped tensor, batch first, as the last run produced it; null before the first run. */
+    public long[] shape(String tensor) {
+        if (tensor.equals(info.inputName())) {
+            return new long[] {pinnedBatch, 3, info.inputHeight(), info.inputWidth()};
         }
-        if (tensors.contains(info.inputName())) {
-            total += 3L * info.inputHeight() * info.inputWidth();
-        }
-        return total;
+        OnnxTensor pinnedTensor = pinned.get(tensor);
+        return pinnedTensor == null ? null : pinnedTensor.getInfo().getShape();
     }
 
     private void closePinned() {

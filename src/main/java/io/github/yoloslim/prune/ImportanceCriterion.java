@@ -1,0 +1,33 @@
+package io.github.yoloslim.prune;
+
+import io.github.yoloslim.Choices;
+
+import java.util.Locale;
+
+/**
+ * How a channel's importance is scored. Network slimming ranks channels by their BatchNorm scale |γ|; every
+ * Ultralytics ONNX export folds BatchNorm into the convolution ({@code W' = W·γ/σ}), so γ is gone. For a network
+ * trained with L1 sparsity on γ, a channel with γ = 0 has an all-zero folded weight, so ranking by the norm of
+ * each output channel's folded weight removes the same channels first.
+ */
+public enum ImportanceCriterion {
+    /** |γ| where every member of a group has a BatchNormalization, else {@link #L1}. */
+    AUTO,
+    /** The BatchNorm scale |γ| (network slimming); needs BatchNormalization nodes in the model. */
+    BN_GAMMA,
+    /** The L1 norm of the channel's (folded) convolution weights. */
+    L1,
+    /** The L2 norm of the channel's (folded) convolution weights. */
+    L2;
+
+    /** Parses a configuration value: {@code auto}, {@code bn-gamma}, {@code l1} or {@code l2}. */
+    public static ImportanceCriterion parse(String value, String element) {
+        return Choices.parse(ImportanceCriterion.class, value, element, "auto (|γ| when BatchNorm is present, else"
+                + " l1), bn-gamma (BatchNorm |γ|), l1 or l2 (norm of the channel's folded weights)");
+    }
+
+    /** The configuration spelling, e.g. {@code bn-gamma}. */
+    public String id() {
+        return name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+}

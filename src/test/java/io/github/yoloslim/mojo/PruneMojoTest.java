@@ -1,0 +1,174 @@
+package io.github.yoloslim.mojo;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.yoloslim.cache.PipelineRecord;
+import io.github.yoloslim.mojo.VerifyMapMojoTest.RecordingLog;
+import io.github.yoloslim.onnx.GraphView;
+import io.github.yoloslim.onnx.ModelOverrides;
+import io.github.yoloslim.onnx.OnnxModel;
+import io.github.yoloslim.onnx.YoloModelInfo;
+import io.github.yoloslim.onnx.YoloModelInspector;
+import io.github.yoloslim.runtime.DetectorSession;
+import io.github.yoloslim.testing.SyntheticImages;
+import io.github.yoloslim.testing.TinyDetectors;
+import org.apache.maven.api.plugin.testing.InjectMojo;
+import org.apache.maven.api.plugin.testing.MojoTest;
+import org.apache.maven.plugin.MojoFailureException;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The prune goal on a small real convolutional detector whose first Conv's 8 channels are prunable. */
+@MojoTest
+class PruneMojoTest {
+
+    private static final String POM = "src/test/resources/unit/prune/pom.xml";
+
+    @TempDir
+    Path dir;
+
+    private final RecordingLog log = new RecordingLog();
+    private Path model;
+
+    @BeforeEach
+    void writeModel() throws Exception {
+        model = dir.resolve("tiny.onnx");
+        OnnxModel.of(TinyDetectors.convolutional(32, List.of("person", "car"), 7)).save(model);
+    }
+
+    private void configure(PruneMojo mojo, String output) {
+        mojo.setLog(log);
+        mojo.model = model.toFile();
+        mojo.outputDirectory = dir.resolve(output).toFile();
+        mojo.basedir = dir.toFile();
+        mojo.calibrationImages = dir.resolve("src/test/yolo/calibration").toFile();
+        mojo.ratio = 0.5;
+        mojo.minChannels = 1;
+        mojo.minKeptFraction = 0;
+        mojo.roundTo = 1;
+    }
+
+    private static int outputChannels(Path file, String conv) throws Exception {
+        OnnxModel pruned = OnnxModel.load(file, "<test>");
+        String weight = pruned.graph().getNodeList().stream().filter(n -> n.getName().equals(conv)).findFirst()
+                .orElseThrow().getInput(1);
+        return (int) pruned.graphView().initializer(weight).orElseThrow().getDims(0);
+    }
+
+    @Test
+    @InjectMojo(goal = "prune", pom = POM)
+    void parametersHaveTheDocumentedDefaults(PruneMojo mojo) {
+        assertThat(mojo.criterion).isEqualTo("auto");
+        assertThat(mojo.ratio).isEqualTo(0.1);
+        assertThat(mojo.threshold).isEqualTo(-1);
+        assertThat(mojo.minChannels).isEqualTo(8);
+        assertThat(mojo.minKeptFraction).isEqualTo(0.25);
+        assertThat(mojo.roundTo).isEqualTo(8);
+        assertThat(mojo.maxImages).isEqualTo(64);
+        assertThat(mojo.skipPrune).isFalse();
+    }
+
+    @Test
+    @InjectMojo(goal = "prune", pom = POM)
+    void prunesWritesTheReportRecordsThePipelineAndIsUpToDateOnRerun(PruneMojo mojo) throws Exception {
+        configure(mojo, "a");
+        mojo.execute();
+        Path out = dir.resolve("a");
+        Path pruned = out.resolve("tiny.pruned.onnx");
+        assertThat(outputChannels(pruned, "/model.0/conv/Conv")).isEqualTo(4);
+        YoloModelInfo info = YoloModelInspector.inspect(OnnxModel.load(pruned, "<test>"), "<test>",
+                ModelOverrides.NONE);
+        try (DetectorSession session = DetectorSession.open(pruned, info, 1, "<test>")) {
+            assertThat(session.run(new float[3 * 32 * 32], 1).data()).hasSize(6 * 256);
+        }
+        JsonNode report = new ObjectMapper().readTree(out.resolve("prune-report.json").toFile());
+        assertThat(report.at("/after/parameters").asLong()).isLessThan(report.at("/before/parameters").asLong());
+        assertThat(report.at("/after/macs").asLong()).isLessThan(report.at("/before/macs").asLong());
+        assertThat(report.at("/criterion").asText()).isEqualTo("auto");
+        assertThat(PipelineRecord.read(out).newestOnnx(out).file()).contains(pruned);
+        assertThat(log.infos()).anyMatch(line -> line.startsWith("Pruning tiny.onnx: 4 of 8 prunable channels"));
+        assertThat(log.infos()).anyMatch(line -> line.matches("\\s+\\S+\\s+8 →\\s+4"));
+        assertThat(log.infos()).anyMatch(line -> line.startsWith("No calibration images at "));
+
+        byte[] first = Files.readAllBytes(pruned);
+        log.clear();
+        mojo.execute();
+        assertThat(log.infos()).anyMatch(line -> line.startsWith("Pruning up to date"));
+        assertThat(Files.readAllBytes(pruned)).isEqualTo(first);
+
+        configure(mojo, "b");
+        mojo.execute();
+        assertThat(Files.readAllBytes(dir.resolve("b/tiny.pruned.onnx"))).isEqualTo(first);
+    }
+
+    @Test
+    @InjectMojo(goal = "prune", pom = POM)
+    void calibrationImagesGiveMeasuredMeansForAbsorption(PruneMojo mojo) throws Exception {
+        configure(mojo, "means");
+        mojo.calibrationImages = SyntheticImages.noise(dir.resolve("images"), 3, 40, 5).toFile();
+        mojo.execute();
+        assertThat(log.infos()).anyMatch(line -> line.startsWith("Measured the channel means of 1 activations on 3"));
+        JsonNode report = new ObjectMapper().readTree(dir.resolve("means/prune-report.json").toFile());
+        assertThat(report.at("/calibrationImagesUsed").asInt()).isEqualTo(3);
+        // The absorbed means move the consumer's bias away from the original.
+        float[] before = GraphView.floats(OnnxModel.load(model, "<t>").graphView().initializer("b2").orElseThrow());
+        float[] after = GraphView.floats(OnnxModel.load(dir.resolve("means/tiny.pruned.onnx"), "<t>").graphView()
+                .initializer("b2").orElseThrow());
+        assertThat(after).isNotEqualTo(before);
+    }
+
+    @Test
+    @InjectMojo(goal = "prune", pom = POM)
+    void aThresholdThatWouldEmptyALayerIsClampedAndReported(PruneMojo mojo) throws Exception {
+        configure(mojo, "threshold");
+        mojo.threshold = 1e9;
+        mojo.minChannels = 2;
+        mojo.execute();
+        assertThat(log.infos()).anyMatch(line -> line.contains("<threshold> would remove 8 of 8 channels; keeping 2"));
+        assertThat(outputChannels(dir.resolve("threshold/tiny.pruned.onnx"), "/model.0/conv/Conv")).isEqualTo(2);
+    }
+
+    @Test
+    @InjectMojo(goal = "prune", pom = POM)
+    void badSettingsAndModelsFailNamingTheElement(PruneMojo mojo) throws Exception {
+        configure(mojo, "bad");
+        mojo.ratio = 1.0;
+        assertThatThrownBy(mojo::execute).isInstanceOf(MojoFailureException.class)
+                .hasMessageStartingWith("<ratio>1.0</ratio> is out of range");
+        mojo.ratio = 0.5;
+        mojo.criterion = "bn-gamma";
+        assertThatThrownBy(mojo::execute).isInstanceOf(MojoFailureException.class)
+                .hasMessageContaining("<criterion>bn-gamma</criterion> needs BatchNormalization");
+        mojo.criterion = "magnitude";
+        assertThatThrownBy(mojo::execute).isInstanceOf(MojoFailureException.class)
+                .hasMessageStartingWith("<criterion>magnitude</criterion> is not a valid choice");
+        mojo.criterion = "l2";
+        mojo.calibrationImages = dir.resolve("missing").toFile();
+        assertThatThrownBy(mojo::execute).isInstanceOf(MojoFailureException.class)
+                .hasMessageContaining("<calibrationImages> " + dir.resolve("missing") + " does not exist");
+        configure(mojo, "bad");
+        Path classifier = dir.resolve("classifier.onnx");
+        OnnxModel.of(TinyDetectors.classifier(32, 10)).save(classifier);
+        mojo.model = classifier.toFile();
+        assertThatThrownBy(mojo::execute).isInstanceOf(MojoFailureException.class)
+                .hasMessageContaining("'classify' model");
+        assertThat(dir.resolve("bad/tiny.pruned.onnx")).doesNotExist();
+    }
+
+    @Test
+    @InjectMojo(goal = "prune", pom = POM)
+    void skipSaysWhy(PruneMojo mojo) throws Exception {
+        configure(mojo, "skip");
+        mojo.skipPrune = true;
+        mojo.execute();
+        assertThat(log.infos()).containsExactly("Skipping yolo-slim:prune: yoloslim.prune.skip is true");
+    }
+}
