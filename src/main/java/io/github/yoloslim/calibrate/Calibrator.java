@@ -95,7 +95,7 @@ public final class Calibrator {
         }
 
         String modelHash = Sha256.ofFile(inputFile);
-        String imagesHash = imagesHash(request.calibrationImages(), images);
+        String imagesHash = selection.contentHash(request.calibrationImages());
         String fingerprint = Sha256.builder()
                 .add("model", modelHash)
                 .add("images", imagesHash)
@@ -279,15 +279,6 @@ public final class Calibrator {
         } catch (ExecutionException e) {
             throw new IllegalStateException("collecting activation statistics failed", e.getCause());
         }
-    }
-
-    private static String imagesHash(Path folder, List<Path> images) throws IOException {
-        Sha256 hash = Sha256.builder();
-        for (Path image : images) {
-            hash.add("image", folder.relativize(image).toString().replace('\\', '/'));
-            hash.addFile(image);
-        }
-        return hash.hex();
     }
 
     private static boolean upToDate(Path reportFile, String fingerprint, Path quantizedFile, Path cacheFile)

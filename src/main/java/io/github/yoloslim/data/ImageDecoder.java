@@ -18,7 +18,6 @@ import com.drew.metadata.jpeg.JpegReader;
 
 import java.awt.image.BufferedImage;
 import java.awt.image.ComponentSampleModel;
-import java.awt.image.DataBuffer;
 import java.awt.image.DataBufferByte;
 import java.awt.image.IndexColorModel;
 import java.awt.image.Raster;

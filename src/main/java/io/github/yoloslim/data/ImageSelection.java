@@ -1,6 +1,7 @@
 package io.github.yoloslim.data;
 
 import io.github.yoloslim.InvalidInputException;
+import io.github.yoloslim.cache.Sha256;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -22,6 +23,16 @@ public record ImageSelection(List<Path> images, int available) {
 
     public ImageSelection {
         images = List.copyOf(images);
+    }
+
+    /** The hash of the chosen images' names (relative to {@code folder}) and bytes, for up-to-date checks. */
+    public String contentHash(Path folder) throws IOException {
+        Sha256 hash = Sha256.builder();
+        for (Path image : images) {
+            hash.add("image", folder.relativize(image).toString().replace('\\', '/'));
+            hash.addFile(image);
+        }
+        return hash.hex();
     }
 
     /**

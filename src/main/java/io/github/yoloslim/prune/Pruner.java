@@ -22,6 +22,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 
 /**
@@ -48,18 +49,15 @@ public final class Pruner {
         Path outputDirectory = OutputDirectory.prepare(request.outputDirectory());
         OnnxModel model = OnnxModel.load(request.model(), "<model>");
         YoloModelInfo info = YoloModelInspector.inspect(model, "<model>", request.overrides());
-        List<Path> images = request.calibrationImages().isPresent()
-                ? ImageSelection.from(request.calibrationImages().get(), "calibrationImages", request.maxImages())
-                        .images()
-                : List.of();
+        Optional<ImageSelection> selected = request.calibrationImages().isPresent()
+                ? Optional.of(ImageSelection.from(request.calibrationImages().get(), "calibrationImages",
+                        request.maxImages()))
+                : Optional.empty();
+        List<Path> images = selected.map(ImageSelection::images).orElse(List.of());
 
         String modelHash = Sha256.ofFile(request.model());
-        Sha256 imagesHash = Sha256.builder();
-        for (Path image : images) {
-            imagesHash.add("image", request.calibrationImages().get().relativize(image).toString().replace('\\', '/'));
-            imagesHash.addFile(image);
-        }
-        String calibrationHash = imagesHash.hex();
+        String calibrationHash = selected.isPresent() ? selected.get().contentHash(request.calibrationImages().get())
+                : "none";
         String fingerprint = Sha256.builder()
                 .add("model", modelHash)
                 .add("criterion", request.criterion())
