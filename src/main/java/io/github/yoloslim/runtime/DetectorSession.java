@@ -15,7 +15,7 @@ import java.nio.file.Path;
 import java.util.Map;
 
 /** A YOLOv8 detector loaded into ONNX Runtime on the CPU, run on letterboxed NCHW batches. */
-public final class DetectorSession implements AutoCloseable {
+public final class DetectorSession implements Detector {
 
     private static final long INIT_STACK_BYTES = 16L << 20;
     private static OrtEnvironment sharedEnvironment;
@@ -94,20 +94,16 @@ public final class DetectorSession implements AutoCloseable {
         return sharedEnvironment;
     }
 
-    /** The model this session runs. */
+    @Override
     public YoloModelInfo info() {
         return info;
-    }
-
-    /** How many images one {@link #run} may take: the model's fixed batch, else {@code preferred}. */
-    public int batchCapacity(int preferred) {
-        return info.fixedBatch() > 0 ? info.fixedBatch() : Math.max(1, preferred);
     }
 
     /**
      * Runs a batch. {@code input} holds {@code batch} letterboxed images, each {@code 3 × H × W} floats in [0,1];
      * a model with a fixed batch larger than {@code batch} is fed the unused slots as they are in the array.
      */
+    @Override
     public DetectorOutput run(float[] input, int batch) throws OrtException {
         int feed = info.fixedBatch() > 0 ? info.fixedBatch() : batch;
         long[] shape = {feed, 3, info.inputHeight(), info.inputWidth()};

@@ -1,0 +1,21 @@
+package io.github.yoloslim.runtime;
+
+import io.github.yoloslim.onnx.YoloModelInfo;
+
+/** A YOLOv8 detector that runs letterboxed batches: ONNX Runtime on the CPU, or a TensorRT engine. */
+public interface Detector extends AutoCloseable {
+
+    /** The model's input, output and classes. */
+    YoloModelInfo info();
+
+    /** How many images one {@link #run} may take: the model's fixed batch, else {@code preferred}. */
+    default int batchCapacity(int preferred) {
+        return info().fixedBatch() > 0 ? info().fixedBatch() : Math.max(1, preferred);
+    }
+
+    /** Runs {@code batch} letterboxed images ({@code 3 × H × W} floats each, in [0, 1]). */
+    DetectorOutput run(float[] input, int batch) throws Exception;
+
+    @Override
+    void close() throws Exception;
+}
