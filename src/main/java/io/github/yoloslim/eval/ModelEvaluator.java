@@ -13,6 +13,7 @@ import io.github.yoloslim.onnx.YoloModelInfo;
 import io.github.yoloslim.onnx.YoloModelInspector;
 import io.github.yoloslim.progress.ProgressListener;
 import io.github.yoloslim.runtime.DetectorOutput;
+import io.github.yoloslim.runtime.Detector;
 import io.github.yoloslim.runtime.DetectorSession;
 
 import java.io.IOException;
@@ -30,12 +31,28 @@ public final class ModelEvaluator {
     /** How often a long evaluation reports progress. */
     private static final long PROGRESS_INTERVAL_NANOS = 10_000_000_000L;
 
+    /** Opens what runs a model: an ONNX file in ONNX Runtime, or an engine built from one. */
+    @FunctionalInterface
+    public interface DetectorOpener {
+        Detector open(Path file, YoloModelInfo info) throws Exception;
+    }
+
     private final EvaluationSettings settings;
     private final ProgressListener listener;
+    private final DetectorOpener opener;
 
+    /** Evaluates ONNX models in ONNX Runtime on the CPU. */
     public ModelEvaluator(EvaluationSettings settings, ProgressListener listener) {
         this.settings = settings;
         this.listener = listener;
+        this.opener = (file, info) -> DetectorSession.open(file, info, settings.threadCount(), "<model>");
+    }
+
+    /** Evaluates models that {@code opener} runs, e.g. TensorRT engines. */
+    public ModelEvaluator(EvaluationSettings settings, ProgressListener listener, DetectorOpener opener) {
+        this.settings = settings;
+        this.listener = listener;
+        this.opener = opener;
     }
 
     /**
@@ -47,8 +64,17 @@ public final class ModelEvaluator {
      */
     public ModelEvaluation evaluate(Path modelFile, String parameter, String role, Dataset dataset)
             throws IOException, OrtException {
+        return evaluate(modelFile, modelFile, parameter, role, dataset);
+    }
+
+    /**
+     * Evaluates {@code runFile} (an engine, say) whose input, output and classes are those of {@code onnx}.
+     */
+    public ModelEvaluation evaluate(Path runFile, Path onnx, String parameter, String role, Dataset dataset)
+            throws IOException, OrtException {
         long start = System.nanoTime();
-        Inference inference = infer(modelFile, parameter, role, dataset);
+        Inference inference = infer(runFile, onnx, parameter, role, dataset);
+        Path modelFile = runFile;
         long[] imageIds = inference.evaluatedIds().stream().mapToLong(Long::longValue).sorted().toArray();
         CocoEvalResult result = new CocoEvaluator(settings.threadCount()).evaluate(dataset.categories(), imageIds,
                 dataset.annotations(), inference.detections());
@@ -67,17 +93,17 @@ public final class ModelEvaluator {
 
     /** The detections of {@code modelFile} on every readable image of {@code dataset}, in image order. */
     public List<Detection> detect(Path modelFile, String parameter, Dataset dataset) throws IOException, OrtException {
-        return infer(modelFile, parameter, "model", dataset).detections();
+        return infer(modelFile, modelFile, parameter, "model", dataset).detections();
     }
 
     private record Inference(YoloModelInfo info, ClassMapping mapping, List<Detection> detections,
             List<Long> evaluatedIds, List<String> skipped) {
     }
 
-    private Inference infer(Path modelFile, String parameter, String role, Dataset dataset)
+    private Inference infer(Path modelFile, Path onnx, String parameter, String role, Dataset dataset)
             throws IOException, OrtException {
         long start = System.nanoTime();
-        OnnxModel model = OnnxModel.load(modelFile, parameter);
+        OnnxModel model = OnnxModel.load(onnx, parameter);
         YoloModelInfo info = YoloModelInspector.inspect(model, parameter, settings.overrides());
         ClassMapping mapping = ClassMapping.byName(info.classNames(), dataset.categories(), parameter + " " + modelFile);
         if (!mapping.unmapped().isEmpty()) {
@@ -94,7 +120,7 @@ public final class ModelEvaluator {
         listener.stage("Evaluating " + role + " " + modelFile.getFileName() + " on " + total + " images ("
                 + info.inputHeight() + "x" + info.inputWidth() + ")");
 
-        try (DetectorSession session = DetectorSession.open(modelFile, info, settings.threadCount(), parameter)) {
+        try (Detector session = open(modelFile, info, parameter)) {
             int batch = session.batchCapacity(settings.preferredBatch());
             Letterbox letterbox = new Letterbox(info.inputHeight(), info.inputWidth());
             int imageFloats = letterbox.inputLength();
@@ -147,6 +173,16 @@ public final class ModelEvaluator {
                     + " could be read (" + skipped.get(0) + "). Check <dataset>.");
         }
         return new Inference(info, mapping, detections, evaluatedIds, skipped);
+    }
+
+    private Detector open(Path file, YoloModelInfo info, String parameter) throws IOException, OrtException {
+        try {
+            return opener.open(file, info);
+        } catch (IOException | OrtException | RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IOException(parameter + " " + file + " cannot be run: " + e.getMessage(), e);
+        }
     }
 
     private static boolean contains(ClassMapping mapping, int categoryId) {

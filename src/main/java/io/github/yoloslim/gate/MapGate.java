@@ -9,6 +9,11 @@ import io.github.yoloslim.cache.PipelineRecord;
 import io.github.yoloslim.cache.PluginVersion;
 import io.github.yoloslim.cache.Sha256;
 import io.github.yoloslim.data.Category;
+import io.github.yoloslim.engine.EngineBuilder;
+import io.github.yoloslim.engine.EngineBuilders;
+import io.github.yoloslim.engine.EngineEnvironment;
+import io.github.yoloslim.engine.EngineManifest;
+import io.github.yoloslim.engine.EngineUnavailableException;
 import io.github.yoloslim.data.Dataset;
 import io.github.yoloslim.data.DatasetImage;
 import io.github.yoloslim.data.DatasetLoader;
@@ -27,6 +32,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Locale;
+import java.util.function.Supplier;
 
 /**
  * {@code verify-map}'s core: evaluates the baseline and the candidate on one dataset and decides whether the
@@ -37,13 +43,21 @@ import java.util.Locale;
 public final class MapGate {
 
     private final ProgressListener listener;
+    private final Supplier<EngineBuilder> engines;
 
     public MapGate(ProgressListener listener) {
+        this(listener, EngineBuilders::load);
+    }
+
+    /** A gate whose engine candidates run on {@code engines}' builder (tests use a fake one). */
+    public MapGate(ProgressListener listener, Supplier<EngineBuilder> engines) {
         this.listener = listener;
+        this.engines = engines;
     }
 
     /** Runs the gate and writes the report; the verdict says whether the build should fail. */
-    public MapGateResult run(VerifyMapRequest request) throws IOException, OrtException {
+    public MapGateResult run(VerifyMapRequest request)
+            throws IOException, OrtException, EngineUnavailableException {
         OutputDirectory.prepare(request.outputDirectory());
         Path baselineFile = request.baseline().orElse(request.model());
         String baselineParameter = request.baseline().isPresent() ? "<baseline>" : "<model>";
@@ -80,12 +94,29 @@ public final class MapGate {
         ModelEvaluator evaluator = new ModelEvaluator(request.evaluation(), listener);
         String baselineHash = Sha256.ofFile(baselineFile);
         String candidateHash = Sha256.ofFile(candidateFile);
-        Cached baseline = evaluateCached(evaluator, baselineFile, baselineHash, baselineParameter, "baseline",
-                dataset, datasetFingerprint, request);
-        Cached candidate = candidateHash.equals(baselineHash)
-                ? sameAsBaseline(baseline, candidateFile)
-                : evaluateCached(evaluator, candidateFile, candidateHash, candidateParameter, "candidate", dataset,
-                        datasetFingerprint, request);
+        Cached baseline = evaluateCached(evaluator, baselineFile, baselineFile, baselineHash, baselineParameter,
+                "baseline", dataset, datasetFingerprint, request);
+        Cached candidate;
+        if (candidateHash.equals(baselineHash)) {
+            candidate = sameAsBaseline(baseline, candidateFile);
+        } else if (candidateFile.getFileName().toString().endsWith(".plan")) {
+            // The engine that ships, run on the GPU; its input, output and classes are its source model's.
+            Path source = EngineManifest.sourceOf(candidateFile, request.model(), candidateParameter);
+            EngineBuilder builder = engines.get();
+            EngineEnvironment environment = builder.probe();
+            if (!environment.available()) {
+                throw new EngineUnavailableException("verify-map cannot run the engine " + candidateFile + ": "
+                        + environment.availability().description() + (environment.detail().isEmpty() ? ""
+                                : " (" + environment.detail() + ")") + ". Run it on the GPU machine the engine is "
+                        + "for, or point <candidate> at an ONNX model.");
+            }
+            candidate = evaluateCached(new ModelEvaluator(request.evaluation(), listener, builder::open),
+                    candidateFile, source, candidateHash, candidateParameter, "candidate", dataset,
+                    datasetFingerprint, request);
+        } else {
+            candidate = evaluateCached(evaluator, candidateFile, candidateFile, candidateHash, candidateParameter,
+                    "candidate", dataset, datasetFingerprint, request);
+        }
 
         double baselineMap = baseline.evaluation().stats().ap();
         double candidateMap = candidate.evaluation().stats().ap();
@@ -137,8 +168,8 @@ public final class MapGate {
         return baseline;
     }
 
-    private Cached evaluateCached(ModelEvaluator evaluator, Path modelFile, String modelHash, String parameter,
-            String role, Dataset dataset, String datasetFingerprint, VerifyMapRequest request)
+    private Cached evaluateCached(ModelEvaluator evaluator, Path modelFile, Path onnx, String modelHash,
+            String parameter, String role, Dataset dataset, String datasetFingerprint, VerifyMapRequest request)
             throws IOException, OrtException {
         DecodeSettings decode = request.evaluation().decode();
         String key = Sha256.builder()
@@ -160,7 +191,7 @@ public final class MapGate {
                 listener.warn("Ignoring unreadable cached evaluation " + cacheFile + ": " + e.getOriginalMessage());
             }
         }
-        ModelEvaluation evaluation = evaluator.evaluate(modelFile, parameter, role, dataset);
+        ModelEvaluation evaluation = evaluator.evaluate(modelFile, onnx, parameter, role, dataset);
         AtomicFiles.write(cacheFile, Json.mapper().writeValueAsBytes(evaluation));
         return new Cached(evaluation, false);
     }

@@ -3,6 +3,7 @@ package io.github.yoloslim.mojo;
 import io.github.yoloslim.InvalidInputException;
 import io.github.yoloslim.data.DatasetFormat;
 import io.github.yoloslim.data.DatasetSpec;
+import io.github.yoloslim.engine.EngineBuilder;
 import io.github.yoloslim.eval.DecodeSettings;
 import io.github.yoloslim.eval.EvaluationSettings;
 import io.github.yoloslim.eval.UnreadableImagePolicy;
@@ -35,7 +36,8 @@ public class VerifyMapMojo extends AbstractYoloSlimMojo {
 
     /**
      * The model under test: a path, or {@code auto} for the newest ONNX the pipeline wrote to
-     * {@code outputDirectory} (the INT8 model, else the pruned one), else {@code model} itself.
+     * {@code outputDirectory} (the INT8 model, else the pruned one), else {@code model} itself. A TensorRT
+     * {@code .plan} that build-engine wrote is run on the GPU, so the gate checks the artifact that ships.
      */
     @Parameter(property = "yoloslim.verify.candidate", defaultValue = "auto")
     String candidate;
@@ -113,6 +115,9 @@ public class VerifyMapMojo extends AbstractYoloSlimMojo {
     @Parameter(property = "yoloslim.verify.reportFile", defaultValue = "${project.build.directory}/yolo-slim/map-report.json")
     File reportFile;
 
+    /** Runs engine candidates; the builder registered with ServiceLoader unless a test sets another. */
+    EngineBuilder engineBuilder;
+
     @Override
     String goal() {
         return "verify-map";
@@ -130,7 +135,8 @@ public class VerifyMapMojo extends AbstractYoloSlimMojo {
 
     @Override
     void run(ProgressListener listener) throws Exception {
-        MapGateResult result = new MapGate(listener).run(request());
+        MapGateResult result = (engineBuilder == null ? new MapGate(listener)
+                : new MapGate(listener, () -> engineBuilder)).run(request());
         if (!result.verdict().passed()) {
             throw new MojoFailureException(result.message() + " Report: " + result.report());
         }

@@ -107,7 +107,7 @@ public final class QdqPlacement {
      */
     public static QdqPlacement plan(OnnxModel model, QdqOptions options) {
         List<NodeProto> nodes = model.graph().getNodeList();
-        refuseQuantized(model, nodes);
+        refuseQuantized(model);
         boolean opsetBump = checkOpset(model, nodes);
         checkExclusions(model, nodes, options);
         GraphView view = model.graphView();
@@ -215,13 +215,19 @@ public final class QdqPlacement {
                 floatNodes, notes, opsetBump);
     }
 
-    private static void refuseQuantized(OnnxModel model, List<NodeProto> nodes) {
+    /** The quantization operators in {@code model} by type, e.g. {@code {QuantizeLinear=64, ...}}; empty for a float model. */
+    public static Map<String, Integer> quantizationNodes(OnnxModel model) {
         Map<String, Integer> counts = new TreeMap<>();
-        for (NodeProto node : nodes) {
+        for (NodeProto node : model.graph().getNodeList()) {
             if (QUANTIZED_OPS.contains(node.getOpType()) || node.getOpType().startsWith("QLinear")) {
                 counts.merge(node.getOpType(), 1, Integer::sum);
             }
         }
+        return counts;
+    }
+
+    private static void refuseQuantized(OnnxModel model) {
+        Map<String, Integer> counts = quantizationNodes(model);
         if (!counts.isEmpty()) {
             String found = counts.entrySet().stream().map(e -> e.getValue() + " " + e.getKey())
                     .collect(Collectors.joining(", "));

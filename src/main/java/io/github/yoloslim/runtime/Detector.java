@@ -1,6 +1,9 @@
 package io.github.yoloslim.runtime;
 
+import ai.onnxruntime.OrtException;
 import io.github.yoloslim.onnx.YoloModelInfo;
+
+import java.io.IOException;
 
 /** A YOLOv8 detector that runs letterboxed batches: ONNX Runtime on the CPU, or a TensorRT engine. */
 public interface Detector extends AutoCloseable {
@@ -13,9 +16,13 @@ public interface Detector extends AutoCloseable {
         return info().fixedBatch() > 0 ? info().fixedBatch() : Math.max(1, preferred);
     }
 
-    /** Runs {@code batch} letterboxed images ({@code 3 × H × W} floats each, in [0, 1]). */
-    DetectorOutput run(float[] input, int batch) throws Exception;
+    /**
+     * Runs {@code batch} letterboxed images ({@code 3 × H × W} floats each, in [0, 1]).
+     *
+     * @throws IOException when a non-ONNX-Runtime backend (a GPU engine) fails
+     */
+    DetectorOutput run(float[] input, int batch) throws IOException, OrtException;
 
     @Override
-    void close() throws Exception;
+    void close() throws IOException, OrtException;
 }

@@ -2,12 +2,23 @@ package io.github.yoloslim.mojo;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.yoloslim.engine.Availability;
+import io.github.yoloslim.engine.BuildEngineRequest;
+import io.github.yoloslim.engine.EngineEnvironment;
+import io.github.yoloslim.engine.EngineFactory;
+import io.github.yoloslim.engine.EngineResult;
+import io.github.yoloslim.engine.MissingTensorRtPolicy;
+import io.github.yoloslim.engine.Precision;
+import io.github.yoloslim.onnx.ModelOverrides;
 import io.github.yoloslim.onnx.OnnxModel;
+import io.github.yoloslim.progress.ProgressListener;
+import io.github.yoloslim.testing.FakeEngineBuilder;
 import io.github.yoloslim.testing.SyntheticCoco;
 import io.github.yoloslim.testing.TinyDetectors;
 import io.github.yoloslim.testing.TinyDetectors.Box;
 import org.apache.maven.api.plugin.testing.InjectMojo;
 import org.apache.maven.api.plugin.testing.MojoTest;
+import org.apache.maven.plugin.MojoExecutionException;
 import org.apache.maven.plugin.MojoFailureException;
 import org.apache.maven.plugin.logging.SystemStreamLog;
 import org.junit.jupiter.api.BeforeEach;
@@ -19,6 +30,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -156,6 +168,33 @@ class VerifyMapMojoTest {
         assertThat(report.at("/candidate/evaluation/images").asInt()).isEqualTo(3);
         assertThat(report.at("/candidate/evaluation/detections").asInt()).isEqualTo(3);
         assertThat(report.at("/candidate/evaluation/stats/ap").asDouble()).isEqualTo(0.3);
+    }
+
+    @Test
+    @InjectMojo(goal = "verify-map", pom = POM)
+    void aPlanCandidateRunsOnTheEngineBuilderWithItsSourceModelsClasses(VerifyMapMojo mojo) throws Exception {
+        configure(mojo, null);
+        FakeEngineBuilder fake = new FakeEngineBuilder(FakeEngineBuilder.H100);
+        Path output = mojo.outputDirectory.toPath();
+        Files.createDirectories(output);
+        Path source = Files.copy(shifted, output.resolve("shifted.onnx"));
+        EngineResult engine = new EngineFactory(fake, ProgressListener.silent()).run(new BuildEngineRequest(source,
+                Optional.of(source), Optional.of(Precision.FP16), 1 << 30, 3, Optional.empty(),
+                output.resolve("timing.cache"), MissingTensorRtPolicy.FAIL, Optional.empty(), ModelOverrides.NONE,
+                output));
+        mojo.candidate = engine.plan().toString();
+        mojo.engineBuilder = fake;
+        mojo.maxMapDrop = 0.9;
+        mojo.execute();
+        JsonNode report = new ObjectMapper().readTree(mojo.reportFile);
+        assertThat(report.at("/candidate/evaluation/model").asText()).endsWith("shifted.plan");
+        assertThat(report.at("/candidate/evaluation/stats/ap").asDouble()).isEqualTo(0.3);
+
+        mojo.engineBuilder = new FakeEngineBuilder(new EngineEnvironment(Availability.NO_CUDA_DRIVER,
+                "libcuda.so.1: cannot open shared object file", null, null, null, null, null));
+        mojo.outputDirectory = dir.resolve("elsewhere").toFile();
+        assertThatThrownBy(mojo::execute).isInstanceOf(MojoExecutionException.class)
+                .hasMessageContaining("verify-map cannot run the engine").hasMessageContaining("libcuda.so.1");
     }
 
     @Test
