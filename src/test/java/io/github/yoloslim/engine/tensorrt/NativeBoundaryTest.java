@@ -1,0 +1,37 @@
+package io.github.yoloslim.engine.tensorrt;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** TensorRT and CUDA stay behind one class, so everything else compiles, loads and is tested without them. */
+class NativeBoundaryTest {
+
+    private static final Path MAIN = Path.of("src/main/java");
+    private static final Path THE_CLASS = MAIN.resolve("io/github/yoloslim/engine/tensorrt/TensorRtEngineBuilder.java");
+
+    @Test
+    void onlyTensorRtEngineBuilderUsesJavaCpp() throws IOException {
+        assertThat(THE_CLASS).exists();
+        List<Path> users;
+        try (Stream<Path> files = Files.walk(MAIN)) {
+            users = files.filter(file -> file.toString().endsWith(".java")).filter(NativeBoundaryTest::mentionsBytedeco)
+                    .toList();
+        }
+        assertThat(users).containsExactly(THE_CLASS);
+    }
+
+    private static boolean mentionsBytedeco(Path file) {
+        try {
+            return Files.readString(file).contains("org.bytedeco");
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
