@@ -24,12 +24,14 @@ public final class EngineBuilders {
     static String howToFix(EngineEnvironment environment) {
         String missing = environment.availability().description()
                 + (environment.detail().isEmpty() ? "" : " (" + environment.detail() + ")");
+        String libraries = "TensorRT 10.15's and CUDA 13's libraries: either the plugin dependencies "
+                + "org.bytedeco:tensorrt:10.15-1.5.13:linux-x86_64-redist and "
+                + "org.bytedeco:cuda:13.1-9.19-1.5.13:linux-x86_64-redist (see the README), or TensorRT 10.15 with "
+                + "cuBLAS, NVRTC and cuDNN 9 installed and their lib folders on LD_LIBRARY_PATH";
         String fix = switch (environment.availability()) {
-            case NO_CUDA_DRIVER, NO_GPU -> "Run build-engine on a machine with an NVIDIA GPU and its driver";
-            case NO_CUDA_RUNTIME, NO_TENSORRT, FAILED -> "Add the TensorRT and CUDA libraries: either the plugin "
-                    + "dependencies org.bytedeco:tensorrt:10.15-1.5.13:linux-x86_64-redist and "
-                    + "org.bytedeco:cuda:13.1-9.19-1.5.13:linux-x86_64-redist (see the README), or TensorRT 10.15 "
-                    + "installed with its lib folder on LD_LIBRARY_PATH";
+            case NO_CUDA_DRIVER, NO_GPU -> "Run build-engine on a machine with an NVIDIA GPU and its driver, and "
+                    + libraries;
+            case NO_CUDA_RUNTIME, NO_TENSORRT, FAILED -> "Add " + libraries;
             case AVAILABLE -> "";
         };
         return "TensorRT engines cannot be built here: " + missing + ". " + fix + "; or set "

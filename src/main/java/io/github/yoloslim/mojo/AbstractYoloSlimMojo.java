@@ -1,6 +1,7 @@
 package io.github.yoloslim.mojo;
 
 import io.github.yoloslim.InvalidInputException;
+import io.github.yoloslim.engine.EngineUnavailableException;
 import io.github.yoloslim.progress.ProgressListener;
 import org.apache.maven.plugin.AbstractMojo;
 import org.apache.maven.plugin.MojoExecutionException;
@@ -65,6 +66,8 @@ abstract class AbstractYoloSlimMojo extends AbstractMojo {
             throw new MojoFailureException(e.getMessage(), e);
         } catch (MojoFailureException | MojoExecutionException e) {
             throw e;
+        } catch (EngineUnavailableException e) {
+            throw new MojoExecutionException(e.getMessage(), e);
         } catch (Exception e) {
             throw new MojoExecutionException("yolo-slim:" + goal() + " failed: " + e, e);
         }

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -27,9 +28,11 @@ class NativeBoundaryTest {
         assertThat(users).containsExactly(THE_CLASS);
     }
 
+    /** Imports or fully qualified uses of JavaCPP classes; Maven coordinates in messages do not count. */
     private static boolean mentionsBytedeco(Path file) {
         try {
-            return Files.readString(file).contains("org.bytedeco");
+            return Pattern.compile("(^import\\s+(static\\s+)?org\\.bytedeco\\.|\\borg\\.bytedeco\\.\\w+\\.)",
+                    Pattern.MULTILINE).matcher(Files.readString(file)).find();
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
