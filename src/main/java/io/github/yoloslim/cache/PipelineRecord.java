@@ -32,6 +32,15 @@ public record PipelineRecord(Map<String, StageOutput> stages) {
     public record NewestOutput(Optional<Path> file, String explanation) {
     }
 
+    /**
+     * The model a stage works on.
+     *
+     * @param parameter the setting it came from, for messages: {@code <input>} or {@code <model>}
+     * @param explanation why this one, for the log
+     */
+    public record StageInput(Path file, String parameter, String explanation) {
+    }
+
     public PipelineRecord {
         stages = Collections.unmodifiableMap(new TreeMap<>(stages));
     }
@@ -68,6 +77,20 @@ public record PipelineRecord(Map<String, StageOutput> stages) {
     }
 
     /**
+     * The model {@code stage} works on: the configured {@code <input>}, else the newest output of the stages
+     * before it, else {@code model}.
+     */
+    public StageInput inputFor(PipelineStage stage, Optional<Path> configured, Path model, Path outputDirectory)
+            throws IOException {
+        if (configured.isPresent()) {
+            return new StageInput(configured.get(), "<input>", "configured <input>");
+        }
+        NewestOutput newest = newestOnnxBefore(stage, outputDirectory);
+        return newest.file().isPresent() ? new StageInput(newest.file().get(), "<input>", newest.explanation())
+                : new StageInput(model, "<model>", "<model> (" + newest.explanation() + ")");
+    }
+
+    /**
      * The newest ONNX model a stage wrote whose file still has the recorded content: the INT8 model, else the
      * pruned model. The explanation says which was chosen, or why each recorded one was passed over.
      */
@@ -79,7 +102,7 @@ public record PipelineRecord(Map<String, StageOutput> stages) {
      * As {@link #newestOnnx}, among the stages that run before {@code stage} (all stages when null): what
      * {@code stage} takes as its input.
      */
-    public NewestOutput newestOnnxBefore(PipelineStage stage, Path outputDirectory) throws IOException {
+    private NewestOutput newestOnnxBefore(PipelineStage stage, Path outputDirectory) throws IOException {
         List<String> passedOver = new ArrayList<>();
         List<PipelineStage> newestFirst = new ArrayList<>(List.of(PipelineStage.values()));
         Collections.reverse(newestFirst);

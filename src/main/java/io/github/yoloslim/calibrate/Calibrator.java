@@ -68,18 +68,11 @@ public final class Calibrator {
     public CalibrationResult run(CalibrateRequest request) throws IOException, OrtException {
         Path outputDirectory = OutputDirectory.prepare(request.outputDirectory());
         PipelineRecord pipeline = PipelineRecord.read(outputDirectory);
-        Path inputFile;
-        String parameter;
-        if (request.input().isPresent()) {
-            inputFile = request.input().get();
-            parameter = "<input>";
-        } else {
-            PipelineRecord.NewestOutput newest = pipeline.newestOnnxBefore(PipelineStage.CALIBRATE, outputDirectory);
-            inputFile = newest.file().orElse(request.model());
-            parameter = newest.file().isPresent() ? "<input>" : "<model>";
-            listener.detail("calibrate input: " + (newest.file().isPresent() ? newest.explanation()
-                    : "<model> (" + newest.explanation() + ")"));
-        }
+        PipelineRecord.StageInput input = pipeline.inputFor(PipelineStage.CALIBRATE, request.input(), request.model(),
+                outputDirectory);
+        Path inputFile = input.file();
+        String parameter = input.parameter();
+        listener.detail("calibrate input: " + input.explanation());
         OnnxModel model = OnnxModel.load(inputFile, parameter);
         YoloModelInfo info = YoloModelInspector.inspect(model, parameter, request.overrides());
         QdqPlacement plan = QdqPlacement.plan(model, request.qdq());

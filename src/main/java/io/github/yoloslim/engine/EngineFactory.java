@@ -53,17 +53,11 @@ public final class EngineFactory {
         PipelineRecord pipeline = PipelineRecord.read(outputDirectory);
         // Implicit INT8 reads the float model with the calibration cache; the others take the newest model.
         boolean implicit = request.precision().orElse(null) == Precision.INT8_IMPLICIT;
-        Path inputFile;
-        String parameter;
-        if (request.input().isPresent()) {
-            inputFile = request.input().get();
-            parameter = "<input>";
-        } else {
-            PipelineRecord.NewestOutput newest = pipeline.newestOnnxBefore(
-                    implicit ? PipelineStage.CALIBRATE : PipelineStage.BUILD_ENGINE, outputDirectory);
-            inputFile = newest.file().orElse(request.model());
-            parameter = newest.file().isPresent() ? "<input>" : "<model>";
-        }
+        PipelineRecord.StageInput input = pipeline.inputFor(implicit ? PipelineStage.CALIBRATE
+                : PipelineStage.BUILD_ENGINE, request.input(), request.model(), outputDirectory);
+        Path inputFile = input.file();
+        String parameter = input.parameter();
+        listener.detail("build-engine input: " + input.explanation());
         OnnxModel model = OnnxModel.load(inputFile, parameter);
         YoloModelInfo info = YoloModelInspector.inspect(model, parameter, request.overrides());
         Map<String, Integer> quantization = QdqPlacement.quantizationNodes(model);
