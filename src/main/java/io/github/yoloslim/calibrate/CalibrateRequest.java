@@ -3,6 +3,7 @@ package io.github.yoloslim.calibrate;
 import io.github.yoloslim.InvalidInputException;
 import io.github.yoloslim.onnx.ModelOverrides;
 import io.github.yoloslim.quantize.QdqOptions;
+import io.github.yoloslim.runtime.Threads;
 
 import java.nio.file.Path;
 import java.util.Optional;
@@ -47,6 +48,6 @@ public record CalibrateRequest(Path model, Optional<Path> input, Path calibratio
 
     /** The threads to use: the configured count, else one per available processor. */
     public int threadCount() {
-        return threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+        return Threads.resolve(threads);
     }
 }

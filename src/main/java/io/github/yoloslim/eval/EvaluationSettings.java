@@ -2,6 +2,7 @@ package io.github.yoloslim.eval;
 
 import io.github.yoloslim.InvalidInputException;
 import io.github.yoloslim.onnx.ModelOverrides;
+import io.github.yoloslim.runtime.Threads;
 
 /**
  * How models are run over a dataset: decoding, what overrides the model's metadata, and resources.
@@ -41,7 +42,7 @@ public record EvaluationSettings(DecodeSettings decode, ModelOverrides overrides
 
     /** The threads to use: the configured count, else one per available processor. */
     public int threadCount() {
-        return threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+        return Threads.resolve(threads);
     }
 
     /** The batch to ask for from a dynamic-batch model. */

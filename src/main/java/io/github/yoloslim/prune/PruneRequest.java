@@ -1,6 +1,7 @@
 package io.github.yoloslim.prune;
 
 import io.github.yoloslim.onnx.ModelOverrides;
+import io.github.yoloslim.runtime.Threads;
 
 import java.nio.file.Path;
 import java.util.Optional;
@@ -19,6 +20,6 @@ public record PruneRequest(Path model, ImportanceCriterion criterion, SelectionS
 
     /** The threads to use: the configured count, else one per available processor. */
     public int threadCount() {
-        return threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+        return Threads.resolve(threads);
     }
 }
