@@ -8,17 +8,14 @@ import io.github.yoloslim.cache.OutputDirectory;
 import io.github.yoloslim.cache.PipelineRecord;
 import io.github.yoloslim.cache.PluginVersion;
 import io.github.yoloslim.cache.Sha256;
-import io.github.yoloslim.data.Category;
 import io.github.yoloslim.engine.EngineBuilder;
 import io.github.yoloslim.engine.EngineBuilders;
 import io.github.yoloslim.engine.EngineEnvironment;
 import io.github.yoloslim.engine.EngineManifest;
 import io.github.yoloslim.engine.EngineUnavailableException;
 import io.github.yoloslim.data.Dataset;
-import io.github.yoloslim.data.DatasetImage;
 import io.github.yoloslim.data.DatasetLoader;
 import io.github.yoloslim.data.LoadedDataset;
-import io.github.yoloslim.data.GroundTruthBox;
 import io.github.yoloslim.eval.DecodeSettings;
 import io.github.yoloslim.eval.EvaluationSettings;
 import io.github.yoloslim.eval.ModelEvaluation;
@@ -86,7 +83,7 @@ public final class MapGate {
         long loadStart = System.nanoTime();
         LoadedDataset loaded = DatasetLoader.load(request.dataset(), baselineInfo.classNames());
         Dataset dataset = loaded.dataset();
-        String datasetFingerprint = fingerprint(dataset);
+        String datasetFingerprint = dataset.fingerprint();
         listener.stage(String.format(Locale.ROOT, "%s (loaded and hashed in %.1f s)", loaded.summary(),
                 (System.nanoTime() - loadStart) / 1e9));
         loaded.notes().forEach(listener::stage);
@@ -215,22 +212,5 @@ public final class MapGate {
 
     private static String capitalise(String role) {
         return Character.toUpperCase(role.charAt(0)) + role.substring(1);
-    }
-
-    /** Hashes what evaluation reads: images (bytes, sizes, ids), categories and every ground-truth box. */
-    static String fingerprint(Dataset dataset) throws IOException {
-        Sha256 hash = Sha256.builder().add("format", dataset.format());
-        for (Category category : dataset.categories()) {
-            hash.add("category", category.id() + ":" + category.name());
-        }
-        for (DatasetImage image : dataset.images()) {
-            hash.add("image", image.id() + ":" + image.file().getFileName() + ":" + image.width() + "x"
-                    + image.height());
-            hash.addFile(image.file());
-        }
-        for (GroundTruthBox box : dataset.annotations()) {
-            hash.add("box", box);
-        }
-        return hash.hex();
     }
 }

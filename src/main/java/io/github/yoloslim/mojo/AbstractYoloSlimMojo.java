@@ -1,6 +1,7 @@
 package io.github.yoloslim.mojo;
 
 import io.github.yoloslim.InvalidInputException;
+import io.github.yoloslim.data.DatasetFormat;
 import io.github.yoloslim.engine.EngineUnavailableException;
 import io.github.yoloslim.progress.ProgressListener;
 import org.apache.maven.plugin.AbstractMojo;
@@ -10,6 +11,7 @@ import org.apache.maven.plugins.annotations.Parameter;
 
 import java.io.File;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.Optional;
 
 /**
@@ -83,5 +85,17 @@ abstract class AbstractYoloSlimMojo extends AbstractMojo {
         }
         Path path = Path.of(value.trim());
         return Optional.of(path.isAbsolute() ? path : basedir.toPath().resolve(path).normalize());
+    }
+
+    /** Parses {@code <datasetFormat>}: {@code auto} (empty), {@code coco} or {@code yolo}. */
+    static Optional<DatasetFormat> datasetFormat(String value) {
+        String normalised = value == null ? "auto" : value.trim().toLowerCase(Locale.ROOT);
+        return switch (normalised) {
+            case "auto", "" -> Optional.empty();
+            case "coco" -> Optional.of(DatasetFormat.COCO);
+            case "yolo" -> Optional.of(DatasetFormat.YOLO);
+            default -> throw new InvalidInputException("<datasetFormat>" + value
+                    + "</datasetFormat> is not a valid choice: use auto, coco or yolo.");
+        };
     }
 }

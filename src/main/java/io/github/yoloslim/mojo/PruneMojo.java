@@ -1,10 +1,17 @@
 package io.github.yoloslim.mojo;
 
+import io.github.yoloslim.data.DatasetSpec;
+import io.github.yoloslim.eval.DecodeSettings;
+import io.github.yoloslim.eval.EvaluationSettings;
+import io.github.yoloslim.eval.UnreadableImagePolicy;
 import io.github.yoloslim.onnx.ModelOverrides;
 import io.github.yoloslim.progress.ProgressListener;
 import io.github.yoloslim.prune.ImportanceCriterion;
 import io.github.yoloslim.prune.PruneRequest;
 import io.github.yoloslim.prune.Pruner;
+import io.github.yoloslim.prune.RecoveryMethod;
+import io.github.yoloslim.prune.RecoverySettings;
+import io.github.yoloslim.prune.SearchSettings;
 import io.github.yoloslim.prune.SelectionSettings;
 import org.apache.maven.plugins.annotations.LifecyclePhase;
 import org.apache.maven.plugins.annotations.Mojo;
@@ -29,7 +36,13 @@ public class PruneMojo extends AbstractYoloSlimMojo {
     @Parameter(property = "yoloslim.prune.skip", defaultValue = "false")
     boolean skipPrune;
 
-    /** How channels are scored: {@code auto} (|γ| when BatchNorm is present, else {@code l1}), {@code bn-gamma}, {@code l1}, {@code l2}. */
+    /**
+     * How channels are scored: {@code auto} ({@code reconstruction} with calibration images, else |γ| when
+     * BatchNorm is present, else {@code l1}), {@code bn-gamma},
+     * {@code l1}, {@code l2}, or measured on {@code calibrationImages}: {@code variance} (what replacing a channel by
+     * its mean loses) or {@code reconstruction} (what the kept channels cannot predict), both relative to the layer
+     * and per parameter saved, so the budget goes to the layers where removal is cheap.
+     */
     @Parameter(property = "yoloslim.prune.criterion", defaultValue = "auto")
     String criterion;
 
@@ -67,6 +80,69 @@ public class PruneMojo extends AbstractYoloSlimMojo {
     @Parameter(property = "yoloslim.prune.maxImages", defaultValue = "64")
     int maxImages;
 
+    /**
+     * How the pruned network makes up for removed channels without retraining: {@code auto} ({@code least-squares}
+     * with calibration images, else {@code constants}), {@code constants} (absorb only provably constant channels),
+     * {@code means} (absorb measured means into the consumers' biases) or {@code least-squares} (also re-solve every
+     * Conv that reads pruned channels to reproduce the original's outputs on the calibration images).
+     */
+    @Parameter(property = "yoloslim.prune.recovery", defaultValue = "auto")
+    String recovery;
+
+    /**
+     * Weigh each layer's scores by how much the detections move per unit of its error, measured by pruning each
+     * layer alone on a few calibration images, so the budget goes where removal costs little accuracy. Needs
+     * {@code calibrationImages}.
+     */
+    @Parameter(property = "yoloslim.prune.sensitivity", defaultValue = "true")
+    boolean sensitivity;
+
+    /**
+     * Least squares' ridge λ, relative to the mean diagonal of the normal equations, pulling each re-solved Conv
+     * towards its pruned weights: larger generalises better from few images.
+     */
+    @Parameter(property = "yoloslim.prune.ridge", defaultValue = "0.1")
+    double ridge;
+
+    /** Least squares samples this many output positions per unknown of a Conv, over all calibration images. */
+    @Parameter(property = "yoloslim.prune.rowsPerUnknown", defaultValue = "8")
+    int rowsPerUnknown;
+
+    /**
+     * Search for the largest ratio whose pruned, recovered model loses at most this much mAP50-95 on
+     * {@code dataset} (e.g. 0.02), instead of pruning at {@code ratio}; 0 does not search.
+     */
+    @Parameter(property = "yoloslim.prune.targetMapDrop", defaultValue = "0")
+    double targetMapDrop;
+
+    /** The largest ratio the search tries; it bisects below this. */
+    @Parameter(property = "yoloslim.prune.maxRatio", defaultValue = "0.5")
+    double maxRatio;
+
+    /** The search's evaluations at most (each is a prune, a recovery and an evaluation). */
+    @Parameter(property = "yoloslim.prune.searchSteps", defaultValue = "5")
+    int searchSteps;
+
+    /** Whether a search that finds no ratio within {@code targetMapDrop} fails the build; else the model stays unpruned. */
+    @Parameter(property = "yoloslim.prune.failWhenNoReduction", defaultValue = "false")
+    boolean failWhenNoReduction;
+
+    /** The search's evaluation images, read as {@code verify-map} reads them. */
+    @Parameter(property = "yoloslim.dataset", defaultValue = "${project.basedir}/src/test/yolo/val")
+    File dataset;
+
+    /** The COCO instances file of {@code dataset}; {@code auto} looks beside the images folder. */
+    @Parameter(property = "yoloslim.annotations", defaultValue = "auto")
+    String annotations;
+
+    /** The layout of {@code dataset}: {@code auto}, {@code coco} or {@code yolo}. */
+    @Parameter(property = "yoloslim.datasetFormat", defaultValue = "auto")
+    String datasetFormat;
+
+    /** The search evaluates only the first this many images of {@code dataset} (by id); 0 evaluates all. */
+    @Parameter(property = "yoloslim.prune.evaluationImages", defaultValue = "0")
+    int evaluationImages;
+
     /** The square input size to run at; 0 takes it from the model. */
     @Parameter(property = "yoloslim.imageSize", defaultValue = "0")
     int imageSize;
@@ -100,8 +176,19 @@ public class PruneMojo extends AbstractYoloSlimMojo {
                     + "absorption, except provably constant ones. Set <calibrationImages> to absorb measured means.");
             calibration = Optional.empty();
         }
+        ModelOverrides overrides = new ModelOverrides(imageSize, List.of());
+        Optional<SearchSettings> search = Optional.empty();
+        if (targetMapDrop != 0) {
+            search = Optional.of(new SearchSettings(targetMapDrop, maxRatio, searchSteps,
+                    new DatasetSpec(dataset.toPath().normalize(), optionalPath(annotations, "auto"),
+                            datasetFormat(datasetFormat), evaluationImages),
+                    new EvaluationSettings(DecodeSettings.VALIDATION, overrides, threads, 0, UnreadableImagePolicy.SKIP),
+                    failWhenNoReduction));
+        }
         return new PruneRequest(model.toPath().normalize(), ImportanceCriterion.parse(criterion, "criterion"),
-                new SelectionSettings(ratio, threshold, minChannels, minKeptFraction, roundTo), calibration, maxImages,
-                new ModelOverrides(imageSize, List.of()), threads, outputDirectory.toPath());
+                new SelectionSettings(ratio, threshold, minChannels, minKeptFraction, roundTo),
+                new RecoverySettings(RecoveryMethod.parse(recovery, "recovery"), ridge, rowsPerUnknown), sensitivity,
+                search,
+                calibration, maxImages, overrides, threads, outputDirectory.toPath());
     }
 }

@@ -1,7 +1,5 @@
 package io.github.yoloslim.mojo;
 
-import io.github.yoloslim.InvalidInputException;
-import io.github.yoloslim.data.DatasetFormat;
 import io.github.yoloslim.data.DatasetSpec;
 import io.github.yoloslim.engine.EngineBuilder;
 import io.github.yoloslim.eval.DecodeSettings;
@@ -19,8 +17,6 @@ import org.apache.maven.plugins.annotations.Parameter;
 
 import java.io.File;
 import java.util.List;
-import java.util.Locale;
-import java.util.Optional;
 
 /**
  * Fails the build when the candidate model's COCO mAP50-95 drops more than {@code maxMapDrop} below the
@@ -149,19 +145,8 @@ public class VerifyMapMojo extends AbstractYoloSlimMojo {
                 new ModelOverrides(imageSize, classNames == null ? List.of() : classNames), threads, batchSize,
                 UnreadableImagePolicy.parse(onUnreadableImage, "onUnreadableImage"));
         DatasetSpec datasetSpec = new DatasetSpec(dataset.toPath().normalize(), optionalPath(annotations, "auto"),
-                format(datasetFormat), maxImages);
+                datasetFormat(datasetFormat), maxImages);
         return new VerifyMapRequest(model.toPath().normalize(), optionalPath(baseline, "model"), optionalPath(candidate, "auto"),
                 datasetSpec, evaluation, maxMapDrop, minMap, outputDirectory.toPath(), reportFile.toPath());
-    }
-
-    private static Optional<DatasetFormat> format(String value) {
-        String normalised = value == null ? "auto" : value.trim().toLowerCase(Locale.ROOT);
-        return switch (normalised) {
-            case "auto", "" -> Optional.empty();
-            case "coco" -> Optional.of(DatasetFormat.COCO);
-            case "yolo" -> Optional.of(DatasetFormat.YOLO);
-            default -> throw new InvalidInputException("<datasetFormat>" + value
-                    + "</datasetFormat> is not a valid choice: use auto, coco or yolo.");
-        };
     }
 }

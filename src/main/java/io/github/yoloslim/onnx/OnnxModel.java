@@ -4,6 +4,9 @@ import ai.onnx.proto.OnnxMl.GraphProto;
 import ai.onnx.proto.OnnxMl.ModelProto;
 import ai.onnx.proto.OnnxMl.OperatorSetIdProto;
 import ai.onnx.proto.OnnxMl.StringStringEntryProto;
+import ai.onnx.proto.OnnxMl.TensorProto;
+import ai.onnx.proto.OnnxMl.TypeProto;
+import ai.onnx.proto.OnnxMl.ValueInfoProto;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.github.yoloslim.InvalidInputException;
 import io.github.yoloslim.cache.AtomicFiles;
@@ -13,10 +16,16 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.Collections;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * An ONNX model held as its protobuf, with the facts the pipeline needs: opset, IR version, metadata. Unknown
@@ -107,6 +116,47 @@ public final class OnnxModel {
     /** A fresh index of the graph's producers, consumers and initializers. */
     public GraphView graphView() {
         return new GraphView(proto.getGraph());
+    }
+
+    /**
+     * The part of the model that computes {@code tensors}: only the nodes they depend on, their initializers, and
+     * {@code tensors} as the float outputs. Running it costs only that prefix of the network.
+     */
+    public OnnxModel truncatedTo(List<String> tensors) {
+        GraphProto graph = proto.getGraph();
+        Map<String, Integer> producers = new HashMap<>();
+        for (int i = 0; i < graph.getNodeCount(); i++) {
+            for (String output : graph.getNode(i).getOutputList()) {
+                producers.put(output, i);
+            }
+        }
+        boolean[] needed = new boolean[graph.getNodeCount()];
+        Deque<String> pending = new ArrayDeque<>(tensors);
+        Set<String> read = new HashSet<>();
+        while (!pending.isEmpty()) {
+            String tensor = pending.pop();
+            if (!read.add(tensor)) {
+                continue;
+            }
+            Integer node = producers.get(tensor);
+            if (node != null && !needed[node]) {
+                needed[node] = true;
+                pending.addAll(graph.getNode(node).getInputList());
+            }
+        }
+        GraphProto.Builder truncated = graph.toBuilder().clearNode().clearInitializer().clearOutput();
+        for (int i = 0; i < needed.length; i++) {
+            if (needed[i]) {
+                truncated.addNode(graph.getNode(i));
+            }
+        }
+        graph.getInitializerList().stream().filter(initializer -> read.contains(initializer.getName()))
+                .forEach(truncated::addInitializer);
+        for (String tensor : tensors) {
+            truncated.addOutput(ValueInfoProto.newBuilder().setName(tensor).setType(TypeProto.newBuilder()
+                    .setTensorType(TypeProto.Tensor.newBuilder().setElemType(TensorProto.DataType.FLOAT_VALUE))));
+        }
+        return new OnnxModel(proto.toBuilder().setGraph(truncated).build(), source);
     }
 
     /** A model file's name without {@code .onnx}: {@code yolov8n} for {@code .../yolov8n.onnx}, for output names. */

@@ -22,17 +22,34 @@ final class ChannelImportance {
     private final GraphView graph;
     private final Map<String, NodeProto> nodes = new HashMap<>();
     private final ImportanceCriterion criterion;
+    private final List<ChannelGroup> groups;
+    private final ActivationImportance measured;
 
-    ChannelImportance(OnnxModel model, ImportanceCriterion criterion) {
+    /**
+     * @param measured the scores from calibration images; null when none were measured (then a measured criterion
+     *     is refused)
+     */
+    ChannelImportance(OnnxModel model, ChannelDependencyAnalysis analysis, ImportanceCriterion criterion,
+            ActivationImportance measured) {
         this.graph = model.graphView();
         model.graph().getNodeList().forEach(node -> nodes.put(node.getName(), node));
         this.criterion = criterion;
+        this.groups = analysis.groups();
+        this.measured = measured;
+        if (criterion.measured() && measured == null) {
+            throw new InvalidInputException("<criterion>" + criterion.id() + "</criterion> scores channels on "
+                    + "calibration images, but none were given. Set <calibrationImages> to a folder of images like "
+                    + "those the model sees, or use <criterion>l1</criterion>.");
+        }
     }
 
     /** The criterion actually used for {@code group}: {@link ImportanceCriterion#AUTO} resolved. */
     ImportanceCriterion resolve(ChannelGroup group) {
         boolean allNormalized = group.members().stream().allMatch(member -> member.batchNorm() != null);
         if (criterion == ImportanceCriterion.AUTO) {
+            if (measured != null) {
+                return ImportanceCriterion.RECONSTRUCTION;
+            }
             return allNormalized ? ImportanceCriterion.BN_GAMMA : ImportanceCriterion.L1;
         }
         if (criterion == ImportanceCriterion.BN_GAMMA && !allNormalized) {
@@ -50,9 +67,15 @@ final class ChannelImportance {
                 .collect(Collectors.joining(" and "));
     }
 
-    /** The group's channel scores, each member's divided by its mean over the group, averaged over members. */
+    /**
+     * The group's channel scores, comparable across groups: for a weight criterion each member's scores divided by
+     * their mean over the group, averaged over members; for a measured criterion its relative cost per parameter.
+     */
     double[] scores(ChannelGroup group) {
         ImportanceCriterion used = resolve(group);
+        if (used.measured()) {
+            return measured.scores(groups.indexOf(group), used);
+        }
         double[] total = new double[group.size()];
         for (ChannelGroup.Member member : group.members()) {
             double[] memberScores = memberScores(member, group.size(), used);
@@ -70,6 +93,9 @@ final class ChannelImportance {
     /** The group's channel scores in the criterion's own units, averaged over members (for thresholds). */
     double[] rawScores(ChannelGroup group) {
         ImportanceCriterion used = resolve(group);
+        if (used.measured()) {
+            return measured.scores(groups.indexOf(group), used);
+        }
         double[] total = new double[group.size()];
         for (ChannelGroup.Member member : group.members()) {
             double[] memberScores = memberScores(member, group.size(), used);

@@ -17,6 +17,7 @@ import java.util.BitSet;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -87,6 +88,56 @@ public final class ChannelPruner {
             }
         }
         return Collections.unmodifiableSet(tensors);
+    }
+
+    /**
+     * How each Conv's channels change when {@code removed} is pruned: its kept input and output channels, as
+     * indices into the unpruned Conv's. Only Convs that lose channels are listed, in graph order, keyed by the
+     * Conv's output tensor (the same in both models).
+     *
+     * @throws IllegalArgumentException as {@link #prune} does for {@code removed}
+     */
+    public static Map<String, ConvChannels> convChannels(OnnxModel model, ChannelDependencyAnalysis analysis,
+            Map<String, int[]> removed) {
+        Removal removal = Removal.of(model, analysis, removed);
+        GraphView view = model.graphView();
+        Map<String, ConvChannels> changes = new LinkedHashMap<>();
+        List<NodeProto> nodes = model.graph().getNodeList();
+        for (int i = 0; i < nodes.size(); i++) {
+            NodeProto conv = nodes.get(i);
+            if (!conv.getOpType().equals("Conv")) {
+                continue;
+            }
+            BitSet inputs = removal.at(conv.getInput(0));
+            BitSet outputs = removal.outputsOf(analysis, i);
+            if (inputs.isEmpty() && outputs.isEmpty()) {
+                continue;
+            }
+            TensorProto weight = view.initializer(conv.getInput(1)).orElseThrow();
+            changes.put(conv.getOutput(0), new ConvChannels(conv.getOutput(0), conv.getInput(0),
+                    Rewrite.kept((int) weight.getDims(1), inputs), (int) weight.getDims(1),
+                    Rewrite.kept((int) weight.getDims(0), outputs), (int) weight.getDims(0)));
+        }
+        return Collections.unmodifiableMap(changes);
+    }
+
+    /**
+     * One Conv's channels after pruning.
+     *
+     * @param output the Conv's output tensor
+     * @param input the Conv's activation input tensor
+     * @param keptInputs the unpruned Conv's input channels that remain, ascending
+     * @param inputChannels the unpruned Conv's input channel count
+     * @param keptOutputs the unpruned Conv's output channels that remain, ascending
+     * @param outputChannels the unpruned Conv's output channel count
+     */
+    public record ConvChannels(String output, String input, int[] keptInputs, int inputChannels, int[] keptOutputs,
+            int outputChannels) {
+
+        /** Whether the Conv reads fewer channels than before (it is a consumer of removed channels). */
+        public boolean losesInputs() {
+            return keptInputs.length < inputChannels;
+        }
     }
 
     /** Which channels go: per source Conv (output channels) and per followed activation (its channel positions). */
@@ -160,6 +211,12 @@ public final class ChannelPruner {
                         + "' would disconnect the network; keep at least one");
             }
             return set;
+        }
+
+        /** The removed output channels of node {@code node} (empty unless it is a source Conv). */
+        BitSet outputsOf(ChannelDependencyAnalysis analysis, int node) {
+            int source = analysis.sourceOfNode(node);
+            return source >= 0 ? bySource[source] : new BitSet();
         }
 
         /** The removed channel positions of {@code tensor} (empty for tensors the analysis does not follow). */
@@ -241,8 +298,7 @@ public final class ChannelPruner {
 
         private void conv(int index, NodeProto conv) {
             BitSet inputs = removal.at(conv.getInput(0));
-            int source = analysis.sourceOfNode(index);
-            BitSet outputs = source >= 0 ? removal.bySource()[source] : new BitSet();
+            BitSet outputs = removal.outputsOf(analysis, index);
             if (inputs.isEmpty() && outputs.isEmpty()) {
                 return;
             }

@@ -11,19 +11,39 @@ import java.util.Locale;
  * each output channel's folded weight removes the same channels first.
  */
 public enum ImportanceCriterion {
-    /** |γ| where every member of a group has a BatchNormalization, else {@link #L1}. */
+    /**
+     * {@link #RECONSTRUCTION} when calibration images are given, else |γ| where every member of a group has a
+     * BatchNormalization, else {@link #L1}.
+     */
     AUTO,
     /** The BatchNorm scale |γ| (network slimming); needs BatchNormalization nodes in the model. */
     BN_GAMMA,
     /** The L1 norm of the channel's (folded) convolution weights. */
     L1,
     /** The L2 norm of the channel's (folded) convolution weights. */
-    L2;
+    L2,
+    /**
+     * Measured on calibration images: the error that replacing the channel by its mean leaves in the consuming
+     * Convs' outputs (activation variance times the readers' weight energy), relative to the layer, per parameter.
+     */
+    VARIANCE,
+    /**
+     * Measured on calibration images: as {@link #VARIANCE}, but counting only the part of the channel that the kept
+     * channels cannot predict linearly (what least-squares recovery cannot restore), chosen greedily per group.
+     */
+    RECONSTRUCTION;
 
-    /** Parses a configuration value: {@code auto}, {@code bn-gamma}, {@code l1} or {@code l2}. */
+    /** Whether the criterion needs activation statistics from calibration images. */
+    public boolean measured() {
+        return this == VARIANCE || this == RECONSTRUCTION;
+    }
+
+    /** Parses a configuration value: {@code auto}, {@code bn-gamma}, {@code l1}, {@code l2}, {@code variance} or
+     * {@code reconstruction}. */
     public static ImportanceCriterion parse(String value, String element) {
-        return Choices.parse(ImportanceCriterion.class, value, element, "auto (|γ| when BatchNorm is present, else"
-                + " l1), bn-gamma (BatchNorm |γ|), l1 or l2 (norm of the channel's folded weights)");
+        return Choices.parse(ImportanceCriterion.class, value, element, "auto (reconstruction with calibration "
+                + "images, else |γ| when BatchNorm is present, else l1), bn-gamma (BatchNorm |γ|), l1 or l2 (norm of the channel's folded weights), variance or "
+                + "reconstruction (measured on <calibrationImages>)");
     }
 
     /** The configuration spelling, e.g. {@code bn-gamma}. */

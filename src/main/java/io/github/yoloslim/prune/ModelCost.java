@@ -10,6 +10,7 @@ import io.github.yoloslim.runtime.TappedSession;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * What a model costs: its parameters, its multiply-accumulates per image at its input size, and its file size.
@@ -51,5 +52,12 @@ public record ModelCost(long parameters, long macs, long fileBytes) {
             }
         }
         return new ModelCost(parameters, macs, model.toBytes().length);
+    }
+
+    /** One line comparing this cost with {@code after}'s, e.g. {@code parameters 3,193,909 → 2,639,637 (−17.4%), ...}. */
+    public String describeChange(ModelCost after) {
+        return String.format(Locale.ROOT, "parameters %,d → %,d (−%.1f%%), MACs %.2fG → %.2fG (−%.1f%%), file %.1f MB "
+                + "→ %.1f MB", parameters, after.parameters, 100.0 * (parameters - after.parameters) / parameters,
+                macs / 1e9, after.macs / 1e9, 100.0 * (macs - after.macs) / macs, fileBytes / 1e6, after.fileBytes / 1e6);
     }
 }

@@ -39,6 +39,11 @@ public record SelectionSettings(double ratio, double threshold, int minChannels,
         }
     }
 
+    /** These settings with another ratio (and no threshold). */
+    public SelectionSettings withRatio(double newRatio) {
+        return new SelectionSettings(newRatio, -1, minChannels, minKeptFraction, roundTo);
+    }
+
     /** Whether channels are chosen by {@link #threshold} rather than {@link #ratio}. */
     public boolean byThreshold() {
         return threshold >= 0;

@@ -74,6 +74,14 @@ class PruneMojoTest {
         assertThat(mojo.roundTo).isEqualTo(8);
         assertThat(mojo.maxImages).isEqualTo(64);
         assertThat(mojo.skipPrune).isFalse();
+        assertThat(mojo.recovery).isEqualTo("auto");
+        assertThat(mojo.ridge).isEqualTo(0.1);
+        assertThat(mojo.rowsPerUnknown).isEqualTo(8);
+        assertThat(mojo.sensitivity).isTrue();
+        assertThat(mojo.targetMapDrop).isEqualTo(0);
+        assertThat(mojo.maxRatio).isEqualTo(0.5);
+        assertThat(mojo.searchSteps).isEqualTo(5);
+        assertThat(mojo.failWhenNoReduction).isFalse();
     }
 
     @Test
@@ -94,7 +102,9 @@ class PruneMojoTest {
         assertThat(report.at("/after/macs").asLong()).isLessThan(report.at("/before/macs").asLong());
         assertThat(report.at("/criterion").asText()).isEqualTo("auto");
         assertThat(PipelineRecord.read(out).newestOnnx(out).file()).contains(pruned);
-        assertThat(log.infos()).anyMatch(line -> line.startsWith("Pruning tiny.onnx: 4 of 8 prunable channels"));
+        assertThat(log.infos()).anyMatch(line -> line.startsWith("Pruning tiny.onnx: 8 prunable channels in 1 groups")
+                && line.endsWith("recovery constants"));
+        assertThat(log.infos()).contains("Removing 4 channels (ratio 0.500)");
         assertThat(log.infos()).anyMatch(line -> line.matches("\\s+\\S+\\s+8 →\\s+4"));
         assertThat(log.infos()).anyMatch(line -> line.startsWith("No calibration images at "));
 
@@ -111,18 +121,54 @@ class PruneMojoTest {
 
     @Test
     @InjectMojo(goal = "prune", pom = POM)
-    void calibrationImagesGiveMeasuredMeansForAbsorption(PruneMojo mojo) throws Exception {
-        configure(mojo, "means");
+    void calibrationImagesGiveMeansSensitivityAndLeastSquaresByDefault(PruneMojo mojo) throws Exception {
+        configure(mojo, "ls");
         mojo.calibrationImages = SyntheticImages.noise(dir.resolve("images"), 3, 40, 5).toFile();
+        mojo.criterion = "variance";
         mojo.execute();
-        assertThat(log.infos()).anyMatch(line -> line.startsWith("Measured the channel means of 1 activations on 3"));
-        JsonNode report = new ObjectMapper().readTree(dir.resolve("means/prune-report.json").toFile());
+        assertThat(log.infos()).anyMatch(line -> line.matches("Measured \\d+ activations on 3 images in .* \\(channel "
+                + "means and covariances\\)"));
+        assertThat(log.infos()).anyMatch(line -> line.startsWith("Measured the sensitivity of 1 groups on 3 images"));
+        assertThat(log.infos()).anyMatch(line -> line.startsWith("Least squares re-solved 1 Convs in 1 passes on 3 "
+                + "images"));
+        JsonNode report = new ObjectMapper().readTree(dir.resolve("ls/prune-report.json").toFile());
         assertThat(report.at("/calibrationImagesUsed").asInt()).isEqualTo(3);
-        // The absorbed means move the consumer's bias away from the original.
+        assertThat(report.at("/recovery/method").asText()).isEqualTo("least-squares");
+        assertThat(report.at("/groups/0/sensitivity").asDouble()).isEqualTo(1.0);
+        JsonNode fit = report.at("/recovery/layers/0");
+        assertThat(fit.at("/errorAfter").asDouble()).isLessThanOrEqualTo(fit.at("/errorBefore").asDouble());
+        assertThat(fit.at("/rows").asInt()).isGreaterThan(0);
+        // The re-solved consumer's weights and bias differ from the original's.
         float[] before = GraphView.floats(OnnxModel.load(model, "<t>").graphView().initializer("b2").orElseThrow());
-        float[] after = GraphView.floats(OnnxModel.load(dir.resolve("means/tiny.pruned.onnx"), "<t>").graphView()
+        float[] after = GraphView.floats(OnnxModel.load(dir.resolve("ls/tiny.pruned.onnx"), "<t>").graphView()
                 .initializer("b2").orElseThrow());
         assertThat(after).isNotEqualTo(before);
+
+        configure(mojo, "means");
+        mojo.calibrationImages = dir.resolve("images").toFile();
+        mojo.recovery = "means";
+        mojo.execute();
+        JsonNode meansReport = new ObjectMapper().readTree(dir.resolve("means/prune-report.json").toFile());
+        assertThat(meansReport.at("/recovery/method").asText()).isEqualTo("means");
+        assertThat(meansReport.at("/recovery/layers")).isEmpty();
+    }
+
+    @Test
+    @InjectMojo(goal = "prune", pom = POM)
+    void recoveryOrAMeasuredCriterionWithoutImagesFailsNamingTheParameter(PruneMojo mojo) {
+        configure(mojo, "none");
+        mojo.recovery = "least-squares";
+        assertThatThrownBy(mojo::execute).isInstanceOf(MojoFailureException.class)
+                .hasMessageStartingWith("<recovery>least-squares</recovery> needs calibration images")
+                .hasMessageContaining("<calibrationImages>");
+        mojo.recovery = "auto";
+        mojo.criterion = "reconstruction";
+        assertThatThrownBy(mojo::execute).isInstanceOf(MojoFailureException.class)
+                .hasMessageStartingWith("<criterion>reconstruction</criterion> scores channels on calibration images");
+        mojo.criterion = "l1";
+        mojo.ridge = 0;
+        assertThatThrownBy(mojo::execute).isInstanceOf(MojoFailureException.class)
+                .hasMessageStartingWith("<ridge>0.0</ridge> is out of range");
     }
 
     @Test

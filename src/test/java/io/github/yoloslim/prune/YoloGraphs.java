@@ -4,13 +4,21 @@ import ai.onnx.proto.OnnxMl.NodeProto;
 import ai.onnx.proto.OnnxMl.TensorProto;
 import io.github.yoloslim.onnx.GraphView;
 import io.github.yoloslim.onnx.OnnxModel;
+import io.github.yoloslim.onnx.OutputLayout;
+import io.github.yoloslim.onnx.TensorShape;
+import io.github.yoloslim.onnx.YoloModelInfo;
 import io.github.yoloslim.testing.GraphBuilder;
+import io.github.yoloslim.testing.SyntheticImages;
 import io.github.yoloslim.testing.TinyDetectors;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
 
 import static io.github.yoloslim.testing.GraphBuilder.integer;
 import static io.github.yoloslim.testing.GraphBuilder.ints;
@@ -154,6 +162,19 @@ final class YoloGraphs {
             }
         }
         throw new IllegalArgumentException("no initializer " + name);
+    }
+
+    /** What the pipeline would know of a graph built in code with one square input and output, for runs. */
+    static YoloModelInfo info(String input, int size, String output, long... outputDims) {
+        return new YoloModelInfo(input, TensorShape.fixed(1, 3, size, size), output, TensorShape.fixed(outputDims),
+                OutputLayout.ATTRIBUTES_FIRST, List.of("a"), "test", size, size, 1);
+    }
+
+    /** {@code count} seeded noise images of {@code size}² in {@code folder}, in file order. */
+    static List<Path> noiseImages(Path folder, int count, int size, long seed) throws IOException {
+        try (Stream<Path> files = Files.list(SyntheticImages.noise(folder, count, size, seed))) {
+            return files.sorted().toList();
+        }
     }
 
     /** A seeded random input of {@code shape}, in [0, 1). */

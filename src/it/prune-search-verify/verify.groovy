@@ -1,0 +1,26 @@
+import groovy.json.JsonSlurper
+
+def log = new File(basedir, 'build.log').text
+def out = new File(basedir, 'target/yolo-slim')
+assert log =~ /Pruning yolov8n\.onnx: 4960 prunable channels in 59 groups \(criterion variance\), recovery least-squares/
+assert log =~ /Measured 57 activations on 16 images in .* \(channel means and covariances\)/
+assert log =~ /Measured the sensitivity of 59 groups on 8 images/
+assert log.contains('Search step 1 of at most 2: ratio 0.050')
+assert log =~ /Least squares re-solved \d+ Convs in \d+ passes on 16 images/
+assert log =~ /Search chose ratio 0\.0\d0: parameters −\d+\.\d%, mAP50-95 drop 0\.\d{4} within 0\.200/
+assert log =~ /parameters 3,193,909 → [\d,]+ \(−\d+\.\d%\)/
+assert log.contains('Candidate yolov8n.pruned.onnx (newest pipeline output (prune))')
+
+def prune = new JsonSlurper().parse(new File(out, 'prune-report.json'))
+assert prune.after.parameters < prune.before.parameters
+assert prune.recovery.method == 'least-squares'
+assert prune.recovery.layers.size() > 0
+assert prune.recovery.layers.every { it.errorAfter <= it.errorBefore }
+assert prune.search.trials.size() >= 1
+assert prune.search.trials[0].ratio == 0.05
+assert prune.search.chosenRatio != null
+assert prune.groups.every { it.sensitivity != null }
+def report = new JsonSlurper().parse(new File(out, 'map-report.json'))
+assert report.verdict == 'PASSED'
+assert report.candidate.evaluation.model.endsWith('yolov8n.pruned.onnx')
+return true

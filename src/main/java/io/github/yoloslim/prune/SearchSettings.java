@@ -1,0 +1,35 @@
+package io.github.yoloslim.prune;
+
+import io.github.yoloslim.InvalidInputException;
+import io.github.yoloslim.data.DatasetSpec;
+import io.github.yoloslim.eval.EvaluationSettings;
+
+/**
+ * A search for the largest prune whose recovered model stays within a mAP budget.
+ *
+ * @param targetMapDrop the largest allowed mAP50-95 drop from the unpruned model, e.g. 0.02
+ * @param maxRatio the largest channel ratio tried; the search bisects between 0 and this
+ * @param steps evaluations after the baseline's; the first tries {@code maxRatio}
+ * @param dataset the evaluation dataset (as {@code verify-map} reads it)
+ * @param evaluation decoding and runtime settings for the evaluations
+ * @param failWhenNoReduction whether "no reduction within the target" fails the build rather than keeping the
+ *     model unpruned
+ */
+public record SearchSettings(double targetMapDrop, double maxRatio, int steps, DatasetSpec dataset,
+        EvaluationSettings evaluation, boolean failWhenNoReduction) {
+
+    public SearchSettings {
+        if (!(targetMapDrop > 0 && targetMapDrop < 1)) {
+            throw new InvalidInputException("<targetMapDrop>" + targetMapDrop + "</targetMapDrop> is out of range: "
+                    + "give the mAP50-95 drop the search may spend, in (0, 1), e.g. 0.02.");
+        }
+        if (!(maxRatio > 0 && maxRatio < 1)) {
+            throw new InvalidInputException("<maxRatio>" + maxRatio + "</maxRatio> is out of range: give the largest "
+                    + "channel ratio to try, in (0, 1), e.g. 0.5.");
+        }
+        if (steps < 1 || steps > 20) {
+            throw new InvalidInputException("<searchSteps>" + steps + "</searchSteps> is out of range: use 1 to 20 "
+                    + "evaluations, e.g. 5.");
+        }
+    }
+}
