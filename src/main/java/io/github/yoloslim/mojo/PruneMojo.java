@@ -24,10 +24,13 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Removes redundant channels from the model (network slimming: channels ranked by BatchNorm |γ|, or by the norm
- * of their folded weights), keeping every coupled tensor consistent, and writes {@code <name>.pruned.onnx} and
- * {@code prune-report.json}. Bound to {@code generate-resources}, first in the pipeline; {@code calibrate} and
- * {@code verify-map} take its output by default.
+ * Removes redundant channels from the model, keeping every coupled tensor consistent, and repairs it without
+ * retraining: channels are ranked by BatchNorm |γ| (network slimming), the norm of their folded weights, or what
+ * their removal costs measured on calibration images (weighed by each layer's measured sensitivity), and the
+ * Convs that read removed channels are re-solved by least squares to reproduce the original's outputs. With
+ * {@code targetMapDrop} it searches for the largest prune within that mAP budget. Writes
+ * {@code <name>.pruned.onnx} and {@code prune-report.json}. Bound to {@code generate-resources}, first in the
+ * pipeline; {@code calibrate} and {@code verify-map} take its output by default.
  */
 @Mojo(name = "prune", defaultPhase = LifecyclePhase.GENERATE_RESOURCES, threadSafe = true)
 public class PruneMojo extends AbstractYoloSlimMojo {
@@ -70,8 +73,9 @@ public class PruneMojo extends AbstractYoloSlimMojo {
     int roundTo;
 
     /**
-     * Images whose activation means the consumers of removed channels absorb into their bias. When the default
-     * folder does not exist, only channels that are provably constant (all-zero weights) are absorbed.
+     * Images like those the model sees, for measured criteria, sensitivity, bias absorption and least squares. When
+     * the default folder does not exist, only channels that are provably constant (all-zero weights) are absorbed
+     * and nothing is re-solved.
      */
     @Parameter(property = "yoloslim.prune.images", defaultValue = "${project.basedir}/src/test/yolo/calibration")
     File calibrationImages;
@@ -173,7 +177,8 @@ public class PruneMojo extends AbstractYoloSlimMojo {
         // The default folder is optional; a configured one must exist (ImageSelection says so if not).
         if (!Files.exists(images) && images.equals(basedir.toPath().resolve("src/test/yolo/calibration").normalize())) {
             listener.stage("No calibration images at " + images + ": removed channels are deleted without bias "
-                    + "absorption, except provably constant ones. Set <calibrationImages> to absorb measured means.");
+                    + "absorption or least squares, except provably constant ones. Set <calibrationImages> to "
+                    + "repair the pruned model.");
             calibration = Optional.empty();
         }
         ModelOverrides overrides = new ModelOverrides(imageSize, List.of());

@@ -149,10 +149,7 @@ public final class Pruner {
                 }
             }
         }
-        if (recovery == RecoveryMethod.CONSTANTS) {
-            means = Map.of();
-        }
-        Map<String, double[]> absorbed = means;
+        Map<String, double[]> absorbed = recovery == RecoveryMethod.CONSTANTS ? Map.of() : means;
         ModelCost before = ModelCost.measure(model, info);
         CandidateMaker maker = settings -> candidate(model, info, analysis, normalised, raw, absorbed, recovery,
                 images, request, settings);

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -65,6 +66,35 @@ class LeastSquaresRecoveryTest {
         assertThat(meansOnly).isGreaterThan(0.1);
         assertThat(GraphView.floats(result.model().graphView().initializer("b.weight").orElseThrow()))
                 .hasSize(5 * 4 * 9);
+    }
+
+    /**
+     * Channels a sparsity-trained network has already zeroed are removed losslessly, and least squares keeps it so:
+     * the absorbed start already fits exactly, and the ridge pulls towards it.
+     */
+    @Test
+    void zeroedChannelsStayLossless() throws Exception {
+        OnnxModel original = YoloGraphs.editInitializer(YoloGraphs.editInitializer(dependentChannels(), "a.weight",
+                w -> {
+                    Arrays.fill(w, 4 * 8, 6 * 8, 0f);
+                    return w;
+                }), "a.bias", bias -> {
+                    bias[4] = 0;
+                    bias[5] = 0;
+                    return bias;
+                });
+        ChannelDependencyAnalysis analysis = ChannelDependencyAnalysis.analyze(original);
+        Map<String, int[]> removed = Map.of(group(analysis, "a"), new int[] {4, 5});
+        OnnxModel pruned = ChannelPruner.prune(original, analysis, removed, Map.of()).model();
+        List<ChannelPruner.ConvChannels> consumers = ChannelPruner.convChannels(original, analysis, removed).values()
+                .stream().filter(ChannelPruner.ConvChannels::losesInputs).toList();
+        LeastSquaresRecovery.Result result = LeastSquaresRecovery.recover(original, pruned, info(), consumers,
+                images(4), new RecoverySettings(RecoveryMethod.LEAST_SQUARES, 0.1, 8), 1, ProgressListener.silent());
+        float[] input = YoloGraphs.input(SHAPE, 12);
+        float[] expected = OrtRuns.run(original, input, SHAPE);
+        assertThat(YoloGraphs.maxAbsDiff(expected, OrtRuns.run(pruned, input, SHAPE))).isLessThan(1e-5);
+        assertThat(YoloGraphs.maxAbsDiff(expected, OrtRuns.run(result.model(), input, SHAPE))).isLessThan(1e-4);
+        assertThat(result.layers()).singleElement().satisfies(fit -> assertThat(fit.errorAfter()).isLessThan(1e-9));
     }
 
     /** The same images and settings give the same weights, bit for bit, whatever the thread count. */
