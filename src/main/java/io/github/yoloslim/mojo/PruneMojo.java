@@ -109,7 +109,7 @@ public class PruneMojo extends AbstractYoloSlimMojo {
     double ridge;
 
     /** Least squares samples this many output positions per unknown of a Conv, over all calibration images. */
-    @Parameter(property = "yoloslim.prune.rowsPerUnknown", defaultValue = "8")
+    @Parameter(property = "yoloslim.prune.rowsPerUnknown", defaultValue = "32")
     int rowsPerUnknown;
 
     /**

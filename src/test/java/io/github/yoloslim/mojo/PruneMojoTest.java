@@ -76,7 +76,7 @@ class PruneMojoTest {
         assertThat(mojo.skipPrune).isFalse();
         assertThat(mojo.recovery).isEqualTo("auto");
         assertThat(mojo.ridge).isEqualTo(0.1);
-        assertThat(mojo.rowsPerUnknown).isEqualTo(8);
+        assertThat(mojo.rowsPerUnknown).isEqualTo(32);
         assertThat(mojo.sensitivity).isTrue();
         assertThat(mojo.targetMapDrop).isEqualTo(0);
         assertThat(mojo.maxRatio).isEqualTo(0.5);

@@ -3,7 +3,6 @@ package io.github.yoloslim.prune;
 import io.github.yoloslim.onnx.OnnxModel;
 import io.github.yoloslim.onnx.YoloModelInfo;
 import io.github.yoloslim.progress.ProgressListener;
-import io.github.yoloslim.testing.GraphBuilder;
 import org.assertj.core.data.Percentage;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,13 +30,7 @@ class ActivationImportanceTest {
     private ActivationImportance importance;
 
     private void measure() throws Exception {
-        GraphBuilder builder = new GraphBuilder(5);
-        String x = builder.input("images", 3, SIZE);
-        String p = builder.convSilu("p", x, 3, 8, 3);
-        String a = builder.convSilu("a", p, 8, 6, 1);
-        String b = builder.conv("b", a, 6, 5, 3);
-        builder.output(b, 1, 5, SIZE, SIZE);
-        OnnxModel model = YoloGraphs.editInitializer(builder.build(17), "a/conv.weight", w -> {
+        OnnxModel model = YoloGraphs.editInitializer(YoloGraphs.threeConvs(5, true, SIZE), "a/conv.weight", w -> {
             for (int c = 0; c < 8; c++) {
                 w[5 * 8 + c] = w[4 * 8 + c];
                 w[3 * 8 + c] = 0;

@@ -5,7 +5,6 @@ import io.github.yoloslim.onnx.GraphView;
 import io.github.yoloslim.onnx.OnnxModel;
 import io.github.yoloslim.onnx.YoloModelInfo;
 import io.github.yoloslim.progress.ProgressListener;
-import io.github.yoloslim.testing.GraphBuilder;
 import io.github.yoloslim.testing.OrtRuns;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -130,13 +129,7 @@ class LeastSquaresRecoveryTest {
      * {@code p} makes a's kept channels linearly independent (a 1×1 map of the 3 image channels would not be).
      */
     static OnnxModel dependentChannels() {
-        GraphBuilder builder = new GraphBuilder(3);
-        String x = builder.input("images", 3, SIZE);
-        String p = builder.convSilu("p", x, 3, 8, 3);
-        String a = builder.conv("a", p, 8, 6, 1);
-        String b = builder.conv("b", a, 6, 5, 3);
-        builder.output(b, 1, 5, SIZE, SIZE);
-        OnnxModel model = builder.build(17);
+        OnnxModel model = YoloGraphs.threeConvs(3, false, SIZE);
         model = YoloGraphs.editInitializer(model, "a.weight", w -> {
             for (int c = 0; c < 8; c++) {
                 w[4 * 8 + c] = 0.5f * w[c] + w[8 + c];

@@ -50,7 +50,7 @@ public final class RecoveryBenchmark {
         Path output = Files.createTempDirectory("recovery-benchmark");
         new Pruner(listener).run(new PruneRequest(shared.resolve("models/yolov8n.onnx"),
                 ImportanceCriterion.parse(criterion, "criterion"), new SelectionSettings(ratio, -1, 8, 0.25, 8),
-                new RecoverySettings(RecoveryMethod.LEAST_SQUARES, 0.1, 8), true, Optional.empty(),
+                new RecoverySettings(RecoveryMethod.LEAST_SQUARES, 0.1, 32), true, Optional.empty(),
                 Optional.of(shared.resolve("data/coco-tiny/train2017")), 64, ModelOverrides.NONE, 0, output));
         System.out.printf(Locale.ROOT, "least squares on 64 images: %.1f s = %.2f× the %.0f s budget; prune in all %.1f s "
                 + "on %d processors%n", recovery[0], recovery[0] / BUDGET_SECONDS, BUDGET_SECONDS,

@@ -164,6 +164,20 @@ final class YoloGraphs {
         throw new IllegalArgumentException("no initializer " + name);
     }
 
+    /**
+     * x → p (3×3 Conv + SiLU, 3→8) → a (1×1, 8→6; followed by SiLU when {@code activatedA}, its Conv then named
+     * {@code a/conv}) → b (3×3, 6→5) → output {@code b_output_0}, on a {@code size}² image.
+     */
+    static OnnxModel threeConvs(long seed, boolean activatedA, int size) {
+        GraphBuilder builder = new GraphBuilder(seed);
+        String x = builder.input("images", 3, size);
+        String p = builder.convSilu("p", x, 3, 8, 3);
+        String a = activatedA ? builder.convSilu("a", p, 8, 6, 1) : builder.conv("a", p, 8, 6, 1);
+        String b = builder.conv("b", a, 6, 5, 3);
+        builder.output(b, 1, 5, size, size);
+        return builder.build(17);
+    }
+
     /** What the pipeline would know of a graph built in code with one square input and output, for runs. */
     static YoloModelInfo info(String input, int size, String output, long... outputDims) {
         return new YoloModelInfo(input, TensorShape.fixed(1, 3, size, size), output, TensorShape.fixed(outputDims),
