@@ -289,6 +289,9 @@ final class LeastSquaresRecovery {
         DMatrixRMaj gram;
         DMatrixRMaj cross;
         double[] targetEnergy;
+        DMatrixRMaj inner;
+        DMatrixRMaj block;
+        DMatrixRMaj target;
 
         Layer(NodeProto conv, ConvChannels channels, int level, int ordinal) {
             this.output = conv.getOutput(0);
@@ -371,16 +374,18 @@ final class LeastSquaresRecovery {
                 throw new IllegalStateException(input + " has " + channels + " channels in the pruned model, expected "
                         + inputs);
             }
+            int[] sampled = positions[image];
             if (gram == null) {
                 gram = new DMatrixRMaj(unknowns, unknowns);
                 cross = new DMatrixRMaj(unknowns, outputs);
                 targetEnergy = new double[outputs];
                 rows = 0;
+                // Reused for every image: a window matrix of a wide Conv is tens of megabytes.
+                inner = new DMatrixRMaj(unknowns, unknowns);
+                block = new DMatrixRMaj(sampled.length, unknowns);
+                target = new DMatrixRMaj(sampled.length, outputs);
             }
-            int[] sampled = positions[image];
             int plane = height * width;
-            DMatrixRMaj block = new DMatrixRMaj(sampled.length, unknowns);
-            DMatrixRMaj target = new DMatrixRMaj(sampled.length, outputs);
             double[] x = block.data;
             for (int s = 0; s < sampled.length; s++) {
                 int oy = sampled[s] / outputWidth;
@@ -405,7 +410,6 @@ final class LeastSquaresRecovery {
                 }
             }
             rows += sampled.length;
-            DMatrixRMaj inner = new DMatrixRMaj(unknowns, unknowns);
             CommonOps_DDRM.multInner(block, inner);
             CommonOps_DDRM.addEquals(gram, inner);
             CommonOps_DDRM.multAddTransA(block, target, cross);
@@ -532,6 +536,9 @@ final class LeastSquaresRecovery {
             targets = null;
             gram = null;
             cross = null;
+            inner = null;
+            block = null;
+            target = null;
         }
     }
 }
