@@ -34,7 +34,7 @@ final class SensitivityProbe {
     /** The share of a group's channels each probe removes. */
     static final double FRACTION = 0.25;
     /** Images the probe runs on. */
-    static final int IMAGES = 8;
+    static final int IMAGES = 16;
     private static final double RELEVANT_SCORE = 0.05;
 
     private SensitivityProbe() {
