@@ -2,13 +2,9 @@ package io.github.yoloslim.prune;
 
 import ai.onnxruntime.OrtException;
 import io.github.yoloslim.InvalidInputException;
-import io.github.yoloslim.data.Letterbox;
-import io.github.yoloslim.data.LetterboxFeed;
-import io.github.yoloslim.data.LetterboxFeed.Item;
 import io.github.yoloslim.onnx.OnnxModel;
 import io.github.yoloslim.onnx.YoloModelInfo;
 import io.github.yoloslim.progress.ProgressListener;
-import io.github.yoloslim.runtime.TappedSession;
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.dense.row.CommonOps_DDRM;
 
@@ -54,25 +50,11 @@ final class ChannelStatistics {
             Set<String> covarianceOf, List<Path> images, int threads, ProgressListener listener)
             throws IOException, OrtException {
         Map<String, Accumulator> accumulators = new LinkedHashMap<>();
-        int used = 0;
-        try (TappedSession session = TappedSession.open(model, info, new ArrayList<>(tensors), threads);
-                LetterboxFeed<Path> feed = new LetterboxFeed<>(images, path -> path,
-                        new Letterbox(info.inputHeight(), info.inputWidth()), 2)) {
-            for (int image = 0; feed.hasNext(); image++) {
-                Item<Path> item = feed.next();
-                if (item.error() != null) {
-                    listener.warn("Skipping unreadable calibration image: " + item.error().getMessage());
-                    continue;
-                }
-                used++;
-                int index = image;
-                session.run(item.pixels(), 1, (tensor, values) -> {
-                    long[] shape = session.shape(tensor);
-                    accumulators.computeIfAbsent(tensor, k -> new Accumulator((int) shape[1],
-                            covarianceOf.contains(tensor))).add(values, tensor.hashCode() * 31L + index);
-                });
-            }
-        }
+        int used = ImagePass.run(model, info, new ArrayList<>(tensors), images, threads,
+                error -> listener.warn("Skipping unreadable calibration image: " + error.getMessage()),
+                (image, tensor, values, shape) -> accumulators.computeIfAbsent(tensor, k -> new Accumulator(
+                        (int) shape[1], covarianceOf.contains(tensor))).add(values, tensor.hashCode() * 31L + image))
+                .cardinality();
         if (used == 0) {
             throw new InvalidInputException("none of the " + images.size()
                     + " calibration images could be read. Point <calibrationImages> at a folder of JPEG or PNG images.");

@@ -6,15 +6,11 @@ import ai.onnx.proto.OnnxMl.NodeProto;
 import ai.onnx.proto.OnnxMl.TensorProto;
 import ai.onnxruntime.OrtException;
 import io.github.yoloslim.InvalidInputException;
-import io.github.yoloslim.data.Letterbox;
-import io.github.yoloslim.data.LetterboxFeed;
-import io.github.yoloslim.data.LetterboxFeed.Item;
 import io.github.yoloslim.onnx.GraphView;
 import io.github.yoloslim.onnx.OnnxModel;
 import io.github.yoloslim.onnx.YoloModelInfo;
 import io.github.yoloslim.progress.ProgressListener;
 import io.github.yoloslim.prune.ChannelPruner.ConvChannels;
-import io.github.yoloslim.runtime.TappedSession;
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.dense.row.CommonOps_DDRM;
 import org.ejml.dense.row.factory.LinearSolverFactory_DDRM;
@@ -172,27 +168,15 @@ final class LeastSquaresRecovery {
     private static BitSet collectTargets(OnnxModel original, YoloModelInfo info, List<Layer> layers, List<Path> images,
             RecoverySettings settings, int threads, ProgressListener listener) throws IOException, OrtException {
         List<String> outputs = layers.stream().map(layer -> layer.output).distinct().toList();
-        BitSet readable = new BitSet();
-        try (TappedSession session = TappedSession.open(original.truncatedTo(outputs), info, outputs, threads);
-                LetterboxFeed<Path> feed = feed(images, info)) {
-            for (int image = 0; feed.hasNext(); image++) {
-                Item<Path> item = feed.next();
-                if (item.error() != null) {
-                    listener.warn("Skipping unreadable calibration image: " + item.error().getMessage());
-                    continue;
-                }
-                readable.set(image);
-                int index = image;
-                session.run(item.pixels(), 1, (tensor, values) -> {
-                    long[] shape = session.shape(tensor);
+        BitSet readable = ImagePass.run(original.truncatedTo(outputs), info, outputs, images, threads,
+                error -> listener.warn("Skipping unreadable calibration image: " + error.getMessage()),
+                (image, tensor, values, shape) -> {
                     for (Layer layer : layers) {
                         if (layer.output.equals(tensor)) {
-                            layer.addTargets(index, values, (int) shape[2], (int) shape[3], images.size(), settings);
+                            layer.addTargets(image, values, (int) shape[2], (int) shape[3], images.size(), settings);
                         }
                     }
                 });
-            }
-        }
         if (readable.isEmpty()) {
             throw new InvalidInputException("none of the " + images.size() + " calibration images could be read. "
                     + "Point <calibrationImages> at a folder of JPEG or PNG images.");
@@ -206,29 +190,15 @@ final class LeastSquaresRecovery {
         List<String> inputs = batch.stream().map(layer -> layer.input).distinct().toList();
         List<Path> used = readable.stream().mapToObj(images::get).toList();
         int[] indices = readable.stream().toArray();
-        try (TappedSession session = TappedSession.open(model.truncatedTo(inputs), info, inputs, threads);
-                LetterboxFeed<Path> feed = feed(used, info)) {
-            for (int k = 0; feed.hasNext(); k++) {
-                Item<Path> item = feed.next();
-                if (item.error() != null) {
-                    throw new IOException("calibration image " + item.file() + " became unreadable during pruning",
-                            item.error());
+        ImagePass.run(model.truncatedTo(inputs), info, inputs, used, threads, error -> {
+            throw new IOException("a calibration image became unreadable during pruning: " + error.getMessage(), error);
+        }, (k, tensor, values, shape) -> {
+            for (Layer layer : batch) {
+                if (layer.input.equals(tensor)) {
+                    layer.accumulate(indices[k], values, (int) shape[1], (int) shape[2], (int) shape[3]);
                 }
-                int image = indices[k];
-                session.run(item.pixels(), 1, (tensor, values) -> {
-                    long[] shape = session.shape(tensor);
-                    for (Layer layer : batch) {
-                        if (layer.input.equals(tensor)) {
-                            layer.accumulate(image, values, (int) shape[1], (int) shape[2], (int) shape[3]);
-                        }
-                    }
-                });
             }
-        }
-    }
-
-    private static LetterboxFeed<Path> feed(List<Path> images, YoloModelInfo info) {
-        return new LetterboxFeed<>(images, path -> path, new Letterbox(info.inputHeight(), info.inputWidth()), 2);
+        });
     }
 
     /** {@code model} with its initializers replaced, and a bias input added to Convs that had none. */

@@ -1,14 +1,10 @@
 package io.github.yoloslim.prune;
 
 import ai.onnxruntime.OrtException;
-import io.github.yoloslim.data.Letterbox;
-import io.github.yoloslim.data.LetterboxFeed;
-import io.github.yoloslim.data.LetterboxFeed.Item;
 import io.github.yoloslim.onnx.OnnxModel;
 import io.github.yoloslim.onnx.OutputLayout;
 import io.github.yoloslim.onnx.YoloModelInfo;
 import io.github.yoloslim.progress.ProgressListener;
-import io.github.yoloslim.runtime.TappedSession;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -94,21 +90,12 @@ final class SensitivityProbe {
     private static List<float[]> outputs(OnnxModel model, YoloModelInfo info, List<Path> images, int threads)
             throws IOException, OrtException {
         List<float[]> outputs = new ArrayList<>();
-        try (TappedSession session = TappedSession.open(model, info, List.of(info.outputName()), threads);
-                LetterboxFeed<Path> feed = new LetterboxFeed<>(images, path -> path,
-                        new Letterbox(info.inputHeight(), info.inputWidth()), 2)) {
-            while (feed.hasNext()) {
-                Item<Path> item = feed.next();
-                if (item.error() != null) {
-                    continue;
-                }
-                session.run(item.pixels(), 1, (tensor, values) -> {
-                    float[] copy = new float[values.remaining()];
-                    values.get(copy);
-                    outputs.add(copy);
-                });
-            }
-        }
+        ImagePass.run(model, info, List.of(info.outputName()), images, threads, error -> {
+        }, (image, tensor, values, shape) -> {
+            float[] copy = new float[values.remaining()];
+            values.get(copy);
+            outputs.add(copy);
+        });
         return outputs;
     }
 
