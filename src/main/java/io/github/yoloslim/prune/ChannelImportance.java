@@ -72,26 +72,15 @@ final class ChannelImportance {
      * their mean over the group, averaged over members; for a measured criterion its relative cost per parameter.
      */
     double[] scores(ChannelGroup group) {
-        ImportanceCriterion used = resolve(group);
-        if (used.measured()) {
-            return measured.scores(groups.indexOf(group), used);
-        }
-        double[] total = new double[group.size()];
-        for (ChannelGroup.Member member : group.members()) {
-            double[] memberScores = memberScores(member, group.size(), used);
-            double mean = Arrays.stream(memberScores).average().orElse(0);
-            for (int j = 0; j < total.length; j++) {
-                total[j] += mean > 0 ? memberScores[j] / mean : 0;
-            }
-        }
-        for (int j = 0; j < total.length; j++) {
-            total[j] /= group.members().size();
-        }
-        return total;
+        return averaged(group, true);
     }
 
     /** The group's channel scores in the criterion's own units, averaged over members (for thresholds). */
     double[] rawScores(ChannelGroup group) {
+        return averaged(group, false);
+    }
+
+    private double[] averaged(ChannelGroup group, boolean normalised) {
         ImportanceCriterion used = resolve(group);
         if (used.measured()) {
             return measured.scores(groups.indexOf(group), used);
@@ -99,9 +88,13 @@ final class ChannelImportance {
         double[] total = new double[group.size()];
         for (ChannelGroup.Member member : group.members()) {
             double[] memberScores = memberScores(member, group.size(), used);
+            double scale = normalised ? Arrays.stream(memberScores).average().orElse(0) : 1;
             for (int j = 0; j < total.length; j++) {
-                total[j] += memberScores[j] / group.members().size();
+                total[j] += scale > 0 ? memberScores[j] / scale : 0;
             }
+        }
+        for (int j = 0; j < total.length; j++) {
+            total[j] /= group.members().size();
         }
         return total;
     }
