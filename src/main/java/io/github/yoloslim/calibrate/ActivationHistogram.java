@@ -6,8 +6,9 @@ import java.util.Objects;
 
 /**
  * Streaming statistics of one activation tensor's magnitudes over all calibration images: a fine histogram
- * of {@code |x|}, the exact maximum {@code |x|}, and exact counts of finite, NaN and infinite values. Memory
- * is fixed (about 96 KiB) however many values are added; no activation is kept.
+ * of {@code |x|} (of every value, or of a regular sample of them), the exact maximum {@code |x|}, and exact
+ * counts of finite, NaN and infinite values. Memory is fixed (about 112 KiB) however many values are added; no
+ * activation is kept.
  *
  * <h2>Binning scheme</h2>
  * The histogram has {@value #FINE_BINS} equal bins over {@code [0, R)}, where {@code R} is a power of two;
@@ -17,8 +18,8 @@ import java.util.Objects;
  * edges are powers of two apart, merging is lossless and the bin index {@code (int) (|x| · N/R)} is exact
  * (scaling a float by a power of two does not round). Two consequences:
  * <ul>
- *   <li>The final histogram depends only on the multiset of values added, not on their order or on how they
- *       were split into chunks: it is the exact histogram of all values at the final {@code R}. Results are
+ *   <li>The final histogram depends only on the multiset of values binned, not on their order or on how they
+ *       were split into chunks: it is the exact histogram of those values at the final {@code R}. Results are
  *       therefore bit-identical run to run, and {@link #merge} of partial histograms equals one histogram of
  *       all the data.</li>
  *   <li>The maximum always lies in {@code [R/2, R)}, so at least {@code N/2 = 4096} fine bins cover
@@ -47,6 +48,8 @@ public final class ActivationHistogram {
     public static final int FINE_BINS = 1 << FINE_BINS_LOG2;
     /** The least exponent of {@code R}; keeps {@code N/R = 2^(13 - e)} a normal float. */
     private static final int MIN_RANGE_EXPONENT = -100;
+    /** The values read at a time: 16 KiB, so a block stays in the first-level cache. */
+    private static final int BLOCK = 4096;
     /** Marks "no non-zero value yet, {@code R} not chosen". */
     private static final int NO_RANGE = Integer.MIN_VALUE;
 
@@ -57,6 +60,9 @@ public final class ActivationHistogram {
     private final int[] recent = new int[FINE_BINS];
     private final long[] flushed = new long[FINE_BINS];
     private long recentTotal;
+    private long flushedTotal;
+    /** Values are read in blocks through this array: a bulk copy from a direct buffer lets the max scan vectorise. */
+    private final float[] block = new float[BLOCK];
 
     private int rangeExponent = NO_RANGE;
     /** {@code N/R}; 0 before a range is chosen, which puts zeros (the only values seen then) in bin 0. */
@@ -66,66 +72,99 @@ public final class ActivationHistogram {
     private long nanCount;
     private long infinityCount;
 
-    /** Adds all of {@code values}. */
+    /** Adds all of {@code values}, binning every one. */
     public void add(float[] values) {
         add(values, 0, values.length);
     }
 
-    /** Adds {@code values[from..to)}. */
+    /** Adds {@code values[from..to)}, binning every one. */
     public void add(float[] values, int from, int to) {
         Objects.checkFromToIndex(from, to, values.length);
-        add(FloatBuffer.wrap(values, from, to - from));
+        add(FloatBuffer.wrap(values, from, to - from), 0, 1);
     }
 
     /**
-     * Adds the values between the buffer's position and limit, leaving the buffer as it was. A direct buffer is
-     * read in place, so activations that ONNX Runtime wrote off-heap are never copied.
+     * Adds the values between the buffer's position and limit, leaving the buffer as it was. Every value counts
+     * towards the maximum and the counts; those at offsets {@code firstSample, firstSample + stride, …} from the
+     * position are also binned ({@code 0, 1} bins all). A direct buffer is read in place in small blocks, so
+     * activations that ONNX Runtime wrote off-heap are never copied whole.
      */
-    public void add(FloatBuffer values) {
+    public void add(FloatBuffer values, int firstSample, int stride) {
+        if (stride < 1 || firstSample < 0) {
+            throw new IllegalArgumentException("need stride >= 1 and firstSample >= 0, got " + stride + " and "
+                    + firstSample);
+        }
         int from = values.position();
         int to = values.limit();
-        int n = to - from;
-        if (recentTotal + n > Integer.MAX_VALUE) {
-            flush();
+        count += to - from;
+        int next = firstSample;
+        for (int start = from; start < to; start += BLOCK) {
+            int length = Math.min(BLOCK, to - start);
+            values.get(start, block, 0, length);
+            if (recentTotal + length > Integer.MAX_VALUE) {
+                flush();
+            }
+            // Math.max keeps a NaN and an infinity, so one test tells whether the block needs the slow path.
+            float blockMax = 0;
+            for (int j = 0; j < length; j++) {
+                blockMax = Math.max(blockMax, Math.abs(block[j]));
+            }
+            if (blockMax < Float.POSITIVE_INFINITY) {
+                if (blockMax > absMax) {
+                    grow(blockMax);
+                }
+                next = binFinite(length, next, stride);
+            } else {
+                next = addWithSpecialValues(length, next, stride);
+            }
         }
-        count += n;
-        // The loop stops at each value above the maximum so far (a handful per tensor once the range is
-        // known), NaN or infinity; the slow path handles it and may change the maximum and the bin scale.
-        int i = from;
-        while ((i = addUpToMax(values, i, to, recent, absMax, toBin)) < to) {
-            addAboveMax(Math.abs(values.get(i++)));
-        }
-        // Counted after the loop: a rescale inside it flushes and resets the total, and n bounds what followed.
-        recentTotal += n;
     }
 
     /**
-     * The hot loop: bins values up to the current maximum and returns the index of the first other one (or
-     * {@code to}). {@code max < R}, so {@code a <= max} gives an index below N; NaN fails the test.
+     * Bins the sampled values of a block of finite values no larger than the maximum (so below {@code R}) and
+     * returns the next sample's offset from the block's end.
      */
-    private static int addUpToMax(FloatBuffer values, int from, int to, int[] bins, float max, float toBin) {
-        for (int i = from; i < to; i++) {
-            float a = Math.abs(values.get(i));
-            if (!(a <= max)) {
-                return i;
-            }
-            bins[(int) (a * toBin)]++;
+    private int binFinite(int length, int first, int stride) {
+        int[] bins = recent;
+        float scale = toBin;
+        int j = first;
+        for (; j < length; j += stride) {
+            bins[(int) (Math.abs(block[j]) * scale)]++;
         }
-        return to;
+        recentTotal += (j - first) / stride;
+        return j - length;
     }
 
-    /** A value above the current maximum, or NaN, or infinity: rare, so kept out of the loop. */
-    private void addAboveMax(float a) {
-        if (Float.isNaN(a)) {
-            nanCount++;
-            count--;
-            return;
+    /** The rare block with NaN or infinity: value by value, leaving those out of the counts and the bins. */
+    private int addWithSpecialValues(int length, int first, int stride) {
+        int next = first;
+        for (int j = 0; j < length; j++) {
+            float a = Math.abs(block[j]);
+            boolean sampled = j == next;
+            if (sampled) {
+                next += stride;
+            }
+            if (Float.isNaN(a)) {
+                nanCount++;
+                count--;
+            } else if (a == Float.POSITIVE_INFINITY) {
+                infinityCount++;
+                count--;
+            } else {
+                if (a > absMax) {
+                    grow(a);
+                }
+                if (sampled) {
+                    recent[(int) (a * toBin)]++;
+                    recentTotal++;
+                }
+            }
         }
-        if (a == Float.POSITIVE_INFINITY) {
-            infinityCount++;
-            count--;
-            return;
-        }
+        return next - length;
+    }
+
+    /** Makes {@code a} the maximum, doubling {@code R} as often as needed. */
+    private void grow(float a) {
         absMax = a;
         int exponent = Math.max(MIN_RANGE_EXPONENT, Math.getExponent(a) + 1);
         if (rangeExponent == NO_RANGE) {
@@ -135,7 +174,6 @@ public final class ActivationHistogram {
             coarsen(flushed, exponent - rangeExponent);
             setRange(exponent);
         }
-        recent[(int) (a * toBin)]++;
     }
 
     private void setRange(int exponent) {
@@ -162,6 +200,7 @@ public final class ActivationHistogram {
             flushed[k] += recent[k];
         }
         Arrays.fill(recent, 0);
+        flushedTotal += recentTotal;
         recentTotal = 0;
     }
 
@@ -190,6 +229,7 @@ public final class ActivationHistogram {
         }
         absMax = Math.max(absMax, other.absMax);
         count += other.count;
+        flushedTotal += other.binnedCount();
         nanCount += other.nanCount;
         infinityCount += other.infinityCount;
     }
@@ -202,6 +242,11 @@ public final class ActivationHistogram {
     /** The number of finite values added (zeros included; NaN and infinities not). */
     public long count() {
         return count;
+    }
+
+    /** The number of values in the bins: {@link #count()} when every value was binned, a sample of it otherwise. */
+    public long binnedCount() {
+        return flushedTotal + recentTotal;
     }
 
     /** The number of NaN values added, which the statistics ignore. */

@@ -30,11 +30,12 @@ record CalibrationReport(String pluginVersion, String fingerprint, Source model,
      * @param name the group's first member in graph order
      * @param tensors every member, all quantized with {@code amax}
      * @param measuredOn the members whose values were measured (those with a Q/DQ pair)
-     * @param absMax the largest |x| seen
-     * @param values how many values the range was chosen from
+     * @param absMax the largest |x| seen, over every value
+     * @param values how many finite values were seen
+     * @param binnedValues how many of them were binned, a regular sample from which the range was chosen
      * @param byMethod every method's range, for comparison
      */
     record Group(String name, List<String> tensors, List<String> measuredOn, double amax, double absMax, long values,
-            Map<String, Double> byMethod) {
+            long binnedValues, Map<String, Double> byMethod) {
     }
 }

@@ -6,7 +6,6 @@ import ai.onnx.proto.OnnxMl.TensorProto;
 import ai.onnx.proto.OnnxMl.TypeProto;
 import ai.onnx.proto.OnnxMl.ValueInfoProto;
 import ai.onnxruntime.OnnxTensor;
-import ai.onnxruntime.OnnxValue;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
@@ -94,38 +93,51 @@ public final class TappedSession implements AutoCloseable {
         try (OnnxTensor image = OnnxTensor.createTensor(environment, FloatBuffer.wrap(input, 0, length), shape)) {
             Map<String, OnnxTensor> inputs = Map.of(info.inputName(), image);
             if (pinned.isEmpty() || pinnedBatch != feed) {
-                pin(inputs, feed);
+                runAndPin(inputs, feed, batch, input, length, consumer);
+                return;
             }
             try (OrtSession.Result ignored = session.run(inputs, Set.of(), pinned)) {
                 for (String tensor : tensors) {
                     if (tensor.equals(info.inputName())) {
-                        consumer.accept(tensor, FloatBuffer.wrap(input, 0, length / feed * batch));
+                        consumer.accept(tensor, FloatBuffer.wrap(input, 0, fedValues(length, feed, batch)));
                         continue;
                     }
                     FloatBuffer values = buffers.get(tensor).clear();
-                    // A fixed batch larger than the images fed has unused slots at the end: report only the fed ones.
-                    int perImage = values.capacity() / feed;
-                    consumer.accept(tensor, values.limit(perImage * batch));
+                    consumer.accept(tensor, values.limit(fedValues(values.capacity(), feed, batch)));
                 }
             }
         }
     }
 
-    /** Learns the tapped tensors' shapes from one plain run, then allocates an output buffer for each. */
-    private void pin(Map<String, OnnxTensor> inputs, int feed) throws OrtException {
+    /** A fixed batch larger than the images fed has unused slots at the end: only the fed ones are reported. */
+    private static int fedValues(int capacity, int feed, int batch) {
+        return capacity / feed * batch;
+    }
+
+    /**
+     * The first run, and the first after the batch size changed: learns the tapped tensors' shapes from ONNX
+     * Runtime's own outputs, reports those, and allocates an output buffer for each, used from the next run on.
+     */
+    private void runAndPin(Map<String, OnnxTensor> inputs, int feed, int batch, float[] input, int length,
+            TensorConsumer consumer) throws OrtException {
         closePinned();
         Set<String> outputs = new HashSet<>(tensors);
         outputs.remove(info.inputName());
         try (OrtSession.Result result = session.run(inputs, outputs)) {
-            for (String tensor : outputs) {
-                OnnxValue value = result.get(tensor).orElseThrow();
-                TensorInfo tensorInfo = (TensorInfo) value.getInfo();
-                long[] tensorShape = tensorInfo.getShape();
+            for (String tensor : tensors) {
+                if (tensor.equals(info.inputName())) {
+                    consumer.accept(tensor, FloatBuffer.wrap(input, 0, fedValues(length, feed, batch)));
+                    continue;
+                }
+                OnnxTensor value = (OnnxTensor) result.get(tensor).orElseThrow();
+                TensorInfo tensorInfo = value.getInfo();
                 int elements = Math.toIntExact(tensorInfo.getNumElements());
                 FloatBuffer buffer = ByteBuffer.allocateDirect(elements * Float.BYTES).order(ByteOrder.nativeOrder())
                         .asFloatBuffer();
-                pinned.put(tensor, OnnxTensor.createTensor(environment, buffer, tensorShape));
+                pinned.put(tensor, OnnxTensor.createTensor(environment, buffer, tensorInfo.getShape()));
                 buffers.put(tensor, buffer);
+                FloatBuffer values = value.getFloatBuffer();
+                consumer.accept(tensor, values.limit(fedValues(values.capacity(), feed, batch)));
             }
         }
         pinnedBatch = feed;

@@ -2,6 +2,7 @@ package io.github.yoloslim.calibrate;
 
 import org.junit.jupiter.api.Test;
 
+import java.nio.FloatBuffer;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
@@ -180,5 +181,72 @@ class ActivationHistogramTest {
             assertThat(amax).as(method.id()).isFinite().isPositive().isLessThanOrEqualTo(Float.MAX_VALUE);
         }
         assertThat(RangeEstimator.amax(h, RangeMethod.MINMAX, 99.99)).isEqualTo(Float.MAX_VALUE);
+    }
+
+    @Test
+    void sampledValuesAreBinnedWhileMaximumAndCountSeeEveryValue() {
+        // 10,001 values over three 4096-value blocks; the samples (offsets 3, 10, 17, ...) stay below 1.5 and
+        // the maximum, 1.9, is not sampled, so both histograms have R = 2 and compare bin for bin.
+        Random random = new Random(3);
+        float[] values = new float[10_001];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = (float) (random.nextDouble() * 3 - 1.5);
+        }
+        values[5000] = -1.9f;
+        ActivationHistogram sampled = new ActivationHistogram();
+        sampled.add(FloatBuffer.wrap(values), 3, 7);
+        float[] samples = new float[1429];
+        for (int k = 0; k < samples.length; k++) {
+            samples[k] = values[3 + 7 * k];
+        }
+        ActivationHistogram expected = new ActivationHistogram();
+        expected.add(samples);
+
+        assertThat(sampled.absMax()).isEqualTo(1.9f);
+        assertThat(sampled.count()).isEqualTo(values.length);
+        assertThat(sampled.binnedCount()).isEqualTo(expected.count()).isEqualTo(1429);
+        assertThat(sampled.binWidth()).isEqualTo(expected.binWidth());
+        assertThat(sampled.counts(ActivationHistogram.FINE_BINS - 1))
+                .isEqualTo(expected.counts(ActivationHistogram.FINE_BINS - 1));
+        assertThat(RangeEstimator.amax(sampled, RangeMethod.MINMAX, 99.99)).isEqualTo(1.9f);
+    }
+
+    @Test
+    void specialValuesAreCountedWhereverTheyFallAndNeverBinned() {
+        float[] values = new float[9000];
+        Arrays.fill(values, 0.25f);
+        values[0] = Float.NaN; // sampled
+        values[1] = Float.POSITIVE_INFINITY; // not sampled
+        values[4100] = Float.NaN; // sampled, in the second block
+        values[8999] = -Float.NaN; // not sampled
+        ActivationHistogram h = new ActivationHistogram();
+        h.add(FloatBuffer.wrap(values), 0, 4);
+
+        assertThat(h.nanCount()).isEqualTo(3);
+        assertThat(h.infinityCount()).isEqualTo(1);
+        assertThat(h.count()).isEqualTo(9000 - 4);
+        assertThat(h.binnedCount()).isEqualTo(9000 / 4 - 2);
+        assertThat(h.absMax()).isEqualTo(0.25f);
+    }
+
+    @Test
+    void aTensorWithNoSampleFallsBackToItsMaximum() {
+        ActivationHistogram h = new ActivationHistogram();
+        h.add(FloatBuffer.wrap(new float[] {0.5f, -3f, 1f}), 5, 2);
+        assertThat(h.binnedCount()).isZero();
+        assertThat(h.count()).isEqualTo(3);
+        for (RangeMethod method : SINGLE) {
+            assertThat(RangeEstimator.amax(h, method, 99.99)).as(method.id()).isEqualTo(3.0);
+        }
+        assertThat(RangeEstimator.quantizationMse(h, 1.0)).isZero();
+    }
+
+    @Test
+    void rejectsABadSampling() {
+        ActivationHistogram h = new ActivationHistogram();
+        FloatBuffer values = FloatBuffer.wrap(new float[4]);
+        assertThatThrownBy(() -> h.add(values, 0, 0)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("stride");
+        assertThatThrownBy(() -> h.add(values, -1, 2)).isInstanceOf(IllegalArgumentException.class);
     }
 }

@@ -127,9 +127,7 @@ class CalibrateMojoTest {
         assertThat(Files.readAllBytes(out.resolve("tiny.int8.onnx"))).isNotEqualTo(first);
     }
 
-    @Test
-    @InjectMojo(goal = "calibrate", pom = POM)
-    void outputsAreByteIdenticalWhateverTheThreadCount(CalibrateMojo mojo) throws Exception {
+    private void calibrateAtOneAndTwoThreadsAndCompare(CalibrateMojo mojo) throws Exception {
         configure(mojo, output("one"));
         mojo.threads = 1;
         mojo.execute();
@@ -140,6 +138,32 @@ class CalibrateMojoTest {
             assertThat(Files.readAllBytes(output("two").resolve(file))).as(file)
                     .isEqualTo(Files.readAllBytes(output("one").resolve(file)));
         }
+    }
+
+    @Test
+    @InjectMojo(goal = "calibrate", pom = POM)
+    void outputsAreByteIdenticalWhateverTheThreadCount(CalibrateMojo mojo) throws Exception {
+        calibrateAtOneAndTwoThreadsAndCompare(mojo);
+    }
+
+    @Test
+    @InjectMojo(goal = "calibrate", pom = POM)
+    void largeActivationsAreSampledTheSameWayWhateverTheThreadCount(CalibrateMojo mojo) throws Exception {
+        // At 512×512 the image input holds 786,432 values per image, more than are binned, so it is sampled.
+        OnnxModel.of(TinyDetectors.convolutional(512, List.of("person", "car"), 7)).save(model);
+        calibrateAtOneAndTwoThreadsAndCompare(mojo);
+        JsonNode report = new ObjectMapper().readTree(output("one").resolve("calibration.json").toFile());
+        JsonNode image = null;
+        for (JsonNode group : report.get("groups")) {
+            if (group.get("name").asText().equals("images")) {
+                image = group;
+            }
+        }
+        assertThat(image).isNotNull();
+        assertThat(image.get("values").asLong()).isEqualTo(6L * 3 * 512 * 512);
+        assertThat(image.get("binnedValues").asLong()).isPositive().isLessThan(image.get("values").asLong() / 2);
+        // The maximum still sees every value: minmax is the exact largest pixel.
+        assertThat(image.at("/byMethod/minmax").asDouble()).isEqualTo(image.get("absMax").asDouble());
     }
 
     @Test
