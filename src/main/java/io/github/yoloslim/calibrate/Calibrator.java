@@ -271,12 +271,13 @@ public final class Calibrator {
                 .sorted(Comparator.comparingInt((Map.Entry<String, FloatBuffer> e) -> e.getValue().remaining())
                         .reversed())
                 .map(entry -> (Callable<Void>) () -> {
+                    ActivationHistogram histogram = histograms.get(entry.getKey());
                     FloatBuffer values = entry.getValue();
                     int perImage = values.remaining() / images;
                     int stride = samplingStride(perImage);
                     for (int image = 0; image < images; image++) {
                         int start = values.position() + image * perImage;
-                        histograms.get(entry.getKey()).add(values.duplicate().limit(start + perImage).position(start),
+                        histogram.add(values.duplicate().limit(start + perImage).position(start),
                                 (firstImage + image) % stride, stride);
                     }
                     return null;

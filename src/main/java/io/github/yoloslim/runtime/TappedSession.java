@@ -19,11 +19,13 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * A model run with some of its intermediate tensors exposed as extra outputs, for calibration. The tapped
@@ -97,21 +99,23 @@ public final class TappedSession implements AutoCloseable {
                 return;
             }
             try (OrtSession.Result ignored = session.run(inputs, Set.of(), pinned)) {
-                for (String tensor : tensors) {
-                    if (tensor.equals(info.inputName())) {
-                        consumer.accept(tensor, FloatBuffer.wrap(input, 0, fedValues(length, feed, batch)));
-                        continue;
-                    }
-                    FloatBuffer values = buffers.get(tensor).clear();
-                    consumer.accept(tensor, values.limit(fedValues(values.capacity(), feed, batch)));
-                }
+                report(consumer, input, length, feed, batch, buffers::get);
             }
         }
     }
 
-    /** A fixed batch larger than the images fed has unused slots at the end: only the fed ones are reported. */
-    private static int fedValues(int capacity, int feed, int batch) {
-        return capacity / feed * batch;
+    /**
+     * Hands every tapped tensor to {@code consumer}: the image input from the caller's array, the others from
+     * {@code outputs}. A fixed batch larger than the images fed has unused slots at the end: only the fed ones
+     * are reported.
+     */
+    private void report(TensorConsumer consumer, float[] input, int length, int feed, int batch,
+            Function<String, FloatBuffer> outputs) {
+        for (String tensor : tensors) {
+            FloatBuffer values = tensor.equals(info.inputName()) ? FloatBuffer.wrap(input, 0, length)
+                    : outputs.apply(tensor).clear();
+            consumer.accept(tensor, values.limit(values.limit() / feed * batch));
+        }
     }
 
     /**
@@ -124,11 +128,8 @@ public final class TappedSession implements AutoCloseable {
         Set<String> outputs = new HashSet<>(tensors);
         outputs.remove(info.inputName());
         try (OrtSession.Result result = session.run(inputs, outputs)) {
-            for (String tensor : tensors) {
-                if (tensor.equals(info.inputName())) {
-                    consumer.accept(tensor, FloatBuffer.wrap(input, 0, fedValues(length, feed, batch)));
-                    continue;
-                }
+            Map<String, FloatBuffer> first = new HashMap<>();
+            for (String tensor : outputs) {
                 OnnxTensor value = (OnnxTensor) result.get(tensor).orElseThrow();
                 TensorInfo tensorInfo = value.getInfo();
                 int elements = Math.toIntExact(tensorInfo.getNumElements());
@@ -136,9 +137,9 @@ public final class TappedSession implements AutoCloseable {
                         .asFloatBuffer();
                 pinned.put(tensor, OnnxTensor.createTensor(environment, buffer, tensorInfo.getShape()));
                 buffers.put(tensor, buffer);
-                FloatBuffer values = value.getFloatBuffer();
-                consumer.accept(tensor, values.limit(fedValues(values.capacity(), feed, batch)));
+                first.put(tensor, value.getFloatBuffer());
             }
+            report(consumer, input, length, feed, batch, first::get);
         }
         pinnedBatch = feed;
     }
