@@ -10,7 +10,6 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.OrtSession.SessionOptions;
-import ai.onnxruntime.OrtSession.SessionOptions.OptLevel;
 import ai.onnxruntime.TensorInfo;
 import io.github.yoloslim.onnx.OnnxModel;
 import io.github.yoloslim.onnx.YoloModelInfo;
@@ -75,10 +74,7 @@ public final class TappedSession implements AutoCloseable {
         }
         ModelProto tapped = model.proto().toBuilder().setGraph(graph).build();
         OrtEnvironment environment = DetectorSession.environment();
-        try (SessionOptions options = new SessionOptions()) {
-            options.setOptimizationLevel(OptLevel.ALL_OPT);
-            options.setIntraOpNumThreads(threads);
-            options.setInterOpNumThreads(1);
+        try (SessionOptions options = DetectorSession.options(threads)) {
             OrtSession session = environment.createSession(tapped.toByteArray(), options);
             return new TappedSession(environment, session, info, List.copyOf(tensors));
         }

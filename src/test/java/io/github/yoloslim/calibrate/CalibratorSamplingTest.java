@@ -27,9 +27,9 @@ class CalibratorSamplingTest {
                         .as("stride %d for %d values", smaller, perImage).isGreaterThan(1);
             }
         }
-        // 1,638,400 = 2^16 * 25 needs a stride of at least 7, which is coprime to it; 3x640x640 needs 5, which
-        // is not (1,228,800 = 2^14 * 3 * 25), nor is 6: 7.
-        assertThat(Calibrator.samplingStride(16 * 320 * 320)).isEqualTo(7);
-        assertThat(Calibrator.samplingStride(3 * 640 * 640)).isEqualTo(7);
+        // 1,638,400 = 2^16 * 25 needs a stride of at least 13, which is coprime to it; 3x640x640 needs 10, which
+        // is not (1,228,800 = 2^14 * 3 * 25): 11.
+        assertThat(Calibrator.samplingStride(16 * 320 * 320)).isEqualTo(13);
+        assertThat(Calibrator.samplingStride(3 * 640 * 640)).isEqualTo(11);
     }
 }
