@@ -59,7 +59,7 @@ public final class Calibrator {
 
     /**
      * The values of one tensor binned per image; every value still counts towards the maximum. Over a
-     * calibration set this still gives each range millions of samples. On yolov8n it bins 3.9 M of the 17.6 M
+     * calibration set this gives each range millions of samples. On yolov8n it bins 3.9 M of the 17.6 M
      * values an image taps (all of each tensor up to 128×32×32). Measured on the pooled 208 held-out images, the
      * default method's INT8 mAP50-95 was 0.4122 with this budget, 0.4146 with twice it, both above FP32's 0.4065;
      * a quarter of it moved ranges enough to fail the 0.02 gate of the small calibrate-verify IT.
