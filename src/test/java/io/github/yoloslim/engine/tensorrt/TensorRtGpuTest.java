@@ -15,6 +15,10 @@ import io.github.yoloslim.onnx.OnnxModel;
 import io.github.yoloslim.onnx.YoloModelInfo;
 import io.github.yoloslim.onnx.YoloModelInspector;
 import io.github.yoloslim.progress.ProgressListener;
+import io.github.yoloslim.quantize.QdqFormat;
+import io.github.yoloslim.quantize.QdqOptions;
+import io.github.yoloslim.quantize.QdqPlacement;
+import io.github.yoloslim.quantize.QdqQuantizer;
 import io.github.yoloslim.quantize.TensorRtCalibrationCache;
 import io.github.yoloslim.runtime.Detector;
 import io.github.yoloslim.runtime.DetectorOutput;
@@ -39,6 +43,7 @@ import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -149,17 +154,9 @@ class TensorRtGpuTest {
 
     @Test
     void implicitInt8ReadsOurCalibrationCache() throws Exception {
-        String[] capability = environment.computeCapability().split("\\.");
-        int major = Integer.parseInt(capability[0]);
-        assumeTrue(major > 6 || major == 6 && Integer.parseInt(capability[1]) >= 1,
-                "INT8 needs compute capability 6.1 or newer");
+        assumeFastInt8();
         Path onnx = save(TinyDetectors.convolutional(SIZE, NAMES, 7), "conv.onnx");
-        float[] input = image(1, 3);
-        Map<String, float[]> activations = OrtRuns.run(OnnxModel.load(onnx, "<model>"), input,
-                new long[] {1, 3, SIZE, SIZE}, Set.of("conv0", "sig0", "act0", "conv1", "output0"));
-        Map<String, Double> amax = new TreeMap<>();
-        amax.put("images", (double) maxAbs(input));
-        activations.forEach((tensor, values) -> amax.put(tensor, (double) maxAbs(values)));
+        Map<String, Double> amax = ranges(onnx, Set.of("images", "conv0", "sig0", "act0", "conv1", "output0"));
         String cache = TensorRtCalibrationCache.format(
                 TensorRtCalibrationCache.versionTag(environment.tensorRtVersion(), "tensorRtVersion"),
                 TensorRtCalibrationCache.ENTROPY_CALIBRATION_2, amax);
@@ -171,6 +168,48 @@ class TensorRtGpuTest {
         assertThat(built.plan()).isNotEmpty();
         // INT8 with these ranges: a few quantization steps of the output's range.
         assertMatchesOnnxRuntime(onnx, built, 1, 0.1);
+    }
+
+    /**
+     * The default precision for a calibrated model: TensorRT builds the Q/DQ model that {@code calibrate} writes
+     * as it stands, and the engine must compute what ONNX Runtime computes for the same Q/DQ graph.
+     */
+    @Test
+    void explicitInt8BuildsOurQdqModel() throws Exception {
+        assumeFastInt8();
+        OnnxModel model = OnnxModel.of(TinyDetectors.convolutional(SIZE, NAMES, 7));
+        QdqPlacement plan = QdqPlacement.plan(model, QdqOptions.of(QdqFormat.TENSORRT));
+        Path onnx = save(model.proto(), "conv.onnx");
+        Path quantized = save(QdqQuantizer.quantize(model, plan, ranges(onnx, plan.calibratedTensors())).proto(),
+                "conv.int8.onnx");
+        assertThat(QdqPlacement.quantizationNodes(OnnxModel.load(quantized, "<model>")))
+                .containsKeys("QuantizeLinear", "DequantizeLinear");
+
+        BuiltEngine built = builder.build(spec(quantized, Precision.INT8), ProgressListener.silent());
+        assertThat(built.plan()).isNotEmpty();
+        // Both sides quantize with the same scales; they differ by rounding ties and accumulation order only.
+        assertMatchesOnnxRuntime(quantized, built, 1, 0.05);
+    }
+
+    private void assumeFastInt8() {
+        String[] capability = environment.computeCapability().split("\\.");
+        int major = Integer.parseInt(capability[0]);
+        assumeTrue(major > 6 || major == 6 && Integer.parseInt(capability[1]) >= 1,
+                "INT8 needs compute capability 6.1 or newer");
+    }
+
+    /** Each tensor's largest magnitude on one image: calibration ranges for a tiny model. */
+    private static Map<String, Double> ranges(Path onnx, Set<String> tensors) throws Exception {
+        float[] input = image(1, 3);
+        Set<String> inner = new TreeSet<>(tensors);
+        inner.remove("images");
+        Map<String, Double> amax = new TreeMap<>();
+        if (tensors.contains("images")) {
+            amax.put("images", (double) maxAbs(input));
+        }
+        OrtRuns.run(OnnxModel.load(onnx, "<model>"), input, new long[] {1, 3, SIZE, SIZE}, inner)
+                .forEach((tensor, values) -> amax.put(tensor, (double) maxAbs(values)));
+        return amax;
     }
 
     @SuppressWarnings("try") // Detector.close() declares Exception
