@@ -6,9 +6,9 @@ import java.util.Objects;
 
 /**
  * Streaming statistics of one activation tensor's magnitudes over all calibration images: a fine histogram
- * of {@code |x|} (of every value, or of a regular sample of them), the exact maximum {@code |x|}, and exact
- * counts of finite, NaN and infinite values. Memory is fixed (about 112 KiB) however many values are added; no
- * activation is kept.
+ * of {@code |x|}, the maximum {@code |x|}, and counts of finite, NaN and infinite values, all over the values
+ * read, which are every value offered or a regular sample of runs of them ({@link #add(FloatBuffer, int, int)}).
+ * Memory is fixed (about 100 KiB) however many values are added; no activation is kept.
  *
  * <h2>Binning scheme</h2>
  * The histogram has {@value #FINE_BINS} equal bins over {@code [0, R)}, where {@code R} is a power of two;
@@ -48,8 +48,11 @@ public final class ActivationHistogram {
     public static final int FINE_BINS = 1 << FINE_BINS_LOG2;
     /** The least exponent of {@code R}; keeps {@code N/R = 2^(13 - e)} a normal float. */
     private static final int MIN_RANGE_EXPONENT = -100;
-    /** The values read at a time: 16 KiB, so a block stays in the first-level cache. */
-    private static final int BLOCK = 4096;
+    /**
+     * The consecutive values read at a time, and the unit of sampling: a 4 KiB run (a memory page when the
+     * buffer is page-aligned), so the runs skipped are never fetched from memory.
+     */
+    public static final int RUN = 1024;
     /** Marks "no non-zero value yet, {@code R} not chosen". */
     private static final int NO_RANGE = Integer.MIN_VALUE;
 
@@ -59,108 +62,97 @@ public final class ActivationHistogram {
      */
     private final int[] recent = new int[FINE_BINS];
     private final long[] flushed = new long[FINE_BINS];
+    /** The values in {@code recent}. */
     private long recentTotal;
-    private long flushedTotal;
-    /** Values are read in blocks through this array: a bulk copy from a direct buffer lets the max scan vectorise. */
-    private final float[] block = new float[BLOCK];
+    /** Runs are read through this array: a bulk copy from a direct buffer lets the max scan vectorise. */
+    private final float[] runValues = new float[RUN];
 
     private int rangeExponent = NO_RANGE;
     /** {@code N/R}; 0 before a range is chosen, which puts zeros (the only values seen then) in bin 0. */
     private float toBin;
     private float absMax;
     private long count;
+    private long offered;
     private long nanCount;
     private long infinityCount;
 
-    /** Adds all of {@code values}, binning every one. */
+    /** Adds all of {@code values}. */
     public void add(float[] values) {
         add(values, 0, values.length);
     }
 
-    /** Adds {@code values[from..to)}, binning every one. */
+    /** Adds {@code values[from..to)}. */
     public void add(float[] values, int from, int to) {
         Objects.checkFromToIndex(from, to, values.length);
         add(FloatBuffer.wrap(values, from, to - from), 0, 1);
     }
 
     /**
-     * Adds the values between the buffer's position and limit, leaving the buffer as it was. Every value counts
-     * towards the maximum and the counts; those at offsets {@code firstSample, firstSample + stride, …} from the
-     * position are also binned ({@code 0, 1} bins all). A direct buffer is read in place in small blocks, so
-     * activations that ONNX Runtime wrote off-heap are never copied whole.
+     * Offers the values between the buffer's position and limit, leaving the buffer as it was. They are taken
+     * as runs of {@value #RUN} consecutive values from the position (the last may be shorter), and only runs
+     * {@code firstRun, firstRun + runStride, …} are read ({@code 0, 1} reads all): every value read is binned
+     * and counts towards the maximum and the counts. Reading whole runs rather than every n-th value means the
+     * values skipped cost no memory traffic. A direct buffer is read in place, so activations that ONNX Runtime
+     * wrote off-heap are never copied whole.
      */
-    public void add(FloatBuffer values, int firstSample, int stride) {
-        if (stride < 1 || firstSample < 0) {
-            throw new IllegalArgumentException("need stride >= 1 and firstSample >= 0, got " + stride + " and "
-                    + firstSample);
+    public void add(FloatBuffer values, int firstRun, int runStride) {
+        if (runStride < 1 || firstRun < 0) {
+            throw new IllegalArgumentException("need runStride >= 1 and firstRun >= 0, got " + runStride + " and "
+                    + firstRun);
         }
         int from = values.position();
         int to = values.limit();
-        count += to - from;
-        int next = firstSample;
-        for (int start = from; start < to; start += BLOCK) {
-            int length = Math.min(BLOCK, to - start);
-            values.get(start, block, 0, length);
+        offered += to - from;
+        for (long start = from + (long) firstRun * RUN; start < to; start += (long) runStride * RUN) {
+            int length = (int) Math.min(RUN, to - start);
+            values.get((int) start, runValues, 0, length);
             if (recentTotal + length > Integer.MAX_VALUE) {
                 flush();
             }
-            // Math.max keeps a NaN and an infinity, so one test tells whether the block needs the slow path.
-            float blockMax = 0;
+            // Math.max keeps a NaN and an infinity, so one test tells whether the run needs the slow path.
+            float runMax = 0;
             for (int j = 0; j < length; j++) {
-                blockMax = Math.max(blockMax, Math.abs(block[j]));
+                runMax = Math.max(runMax, Math.abs(runValues[j]));
             }
-            if (blockMax < Float.POSITIVE_INFINITY) {
-                if (blockMax > absMax) {
-                    grow(blockMax);
+            if (runMax < Float.POSITIVE_INFINITY) {
+                if (runMax > absMax) {
+                    grow(runMax);
                 }
-                next = binFinite(length, next, stride);
+                binFinite(length);
             } else {
-                next = addWithSpecialValues(length, next, stride);
+                addWithSpecialValues(length);
             }
         }
     }
 
-    /**
-     * Bins the sampled values of a block of finite values no larger than the maximum (so below {@code R}) and
-     * returns the next sample's offset from the block's end.
-     */
-    private int binFinite(int length, int first, int stride) {
+    /** Bins a run of finite values no larger than the maximum (so below {@code R}). */
+    private void binFinite(int length) {
         int[] bins = recent;
         float scale = toBin;
-        int j = first;
-        for (; j < length; j += stride) {
-            bins[(int) (Math.abs(block[j]) * scale)]++;
+        for (int j = 0; j < length; j++) {
+            bins[(int) (Math.abs(runValues[j]) * scale)]++;
         }
-        recentTotal += (j - first) / stride;
-        return j - length;
+        recentTotal += length;
+        count += length;
     }
 
-    /** The rare block with NaN or infinity: value by value, leaving those out of the counts and the bins. */
-    private int addWithSpecialValues(int length, int first, int stride) {
-        int next = first;
+    /** The rare run with NaN or infinity: value by value, leaving those out of the counts and the bins. */
+    private void addWithSpecialValues(int length) {
         for (int j = 0; j < length; j++) {
-            float a = Math.abs(block[j]);
-            boolean sampled = j == next;
-            if (sampled) {
-                next += stride;
-            }
+            float a = Math.abs(runValues[j]);
             if (Float.isNaN(a)) {
                 nanCount++;
-                count--;
             } else if (a == Float.POSITIVE_INFINITY) {
                 infinityCount++;
-                count--;
             } else {
                 if (a > absMax) {
                     grow(a);
                 }
-                if (sampled) {
-                    recent[(int) (a * toBin)]++;
-                    recentTotal++;
-                }
+                recent[(int) (a * toBin)]++;
+                recentTotal++;
+                count++;
             }
         }
-        return next - length;
     }
 
     /** Makes {@code a} the maximum, doubling {@code R} as often as needed. */
@@ -200,7 +192,6 @@ public final class ActivationHistogram {
             flushed[k] += recent[k];
         }
         Arrays.fill(recent, 0);
-        flushedTotal += recentTotal;
         recentTotal = 0;
     }
 
@@ -229,32 +220,32 @@ public final class ActivationHistogram {
         }
         absMax = Math.max(absMax, other.absMax);
         count += other.count;
-        flushedTotal += other.binnedCount();
+        offered += other.offered;
         nanCount += other.nanCount;
         infinityCount += other.infinityCount;
     }
 
-    /** The largest finite {@code |x|} added; 0 when none (or only zeros) were. */
+    /** The largest finite {@code |x|} read; 0 when none (or only zeros) were. */
     public float absMax() {
         return absMax;
     }
 
-    /** The number of finite values added (zeros included; NaN and infinities not). */
+    /** The number of finite values read, all of them binned (zeros included; NaN and infinities not). */
     public long count() {
         return count;
     }
 
-    /** The number of values in the bins: {@link #count()} when every value was binned, a sample of it otherwise. */
-    public long binnedCount() {
-        return flushedTotal + recentTotal;
+    /** The number of values offered, read or skipped by sampling, NaN and infinities included. */
+    public long offeredCount() {
+        return offered;
     }
 
-    /** The number of NaN values added, which the statistics ignore. */
+    /** The number of NaN values read, which the statistics ignore. */
     public long nanCount() {
         return nanCount;
     }
 
-    /** The number of infinite values (either sign) added, which the statistics ignore. */
+    /** The number of infinite values (either sign) read, which the statistics ignore. */
     public long infinityCount() {
         return infinityCount;
     }

@@ -30,9 +30,10 @@ record CalibrationReport(String pluginVersion, String fingerprint, Source model,
      * @param name the group's first member in graph order
      * @param tensors every member, all quantized with {@code amax}
      * @param measuredOn the members whose values were measured (those with a Q/DQ pair)
-     * @param absMax the largest |x| seen, over every value
-     * @param values how many finite values were seen
-     * @param binnedValues how many of them were binned, a regular sample from which the range was chosen
+     * @param absMax the largest |x| among the values read
+     * @param values how many values the measured members produced over all images
+     * @param binnedValues how many finite values were read and binned (runs of consecutive values, a regular
+     *     sample of large tensors), from which the range was chosen
      * @param byMethod every method's range, for comparison
      */
     record Group(String name, List<String> tensors, List<String> measuredOn, double amax, double absMax, long values,

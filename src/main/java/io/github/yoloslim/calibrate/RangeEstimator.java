@@ -81,10 +81,6 @@ public final class RangeEstimator {
         if (histogram.count() == 0 || histogram.absMax() == 0) {
             return MIN_AMAX;
         }
-        if (histogram.binnedCount() == 0) {
-            // Only when every sampled value was NaN or infinite: the maximum is all that is known.
-            return Math.max(MIN_AMAX, histogram.absMax());
-        }
         Magnitudes m = Magnitudes.of(histogram);
         double amax = switch (method) {
             case MINMAX -> m.absMax();
@@ -108,7 +104,7 @@ public final class RangeEstimator {
         if (!(amax > 0 && amax < Double.POSITIVE_INFINITY)) {
             throw new IllegalArgumentException("amax must be positive and finite, got " + amax);
         }
-        if (histogram.binnedCount() == 0 || histogram.absMax() == 0) {
+        if (histogram.count() == 0 || histogram.absMax() == 0) {
             return 0;
         }
         Magnitudes m = Magnitudes.of(histogram);
@@ -126,7 +122,7 @@ public final class RangeEstimator {
     private record Magnitudes(long[] counts, double width, double top, float absMax, long total) {
         static Magnitudes of(ActivationHistogram h) {
             double width = h.binWidth();
-            return new Magnitudes(h.counts(h.topBin()), width, h.absMax() / width, h.absMax(), h.binnedCount());
+            return new Magnitudes(h.counts(h.topBin()), width, h.absMax() / width, h.absMax(), h.count());
         }
 
         int topBin() {

@@ -48,8 +48,8 @@ public final class ActivationHistogramBenchmark {
 
     private static void report(String name, float[] data) {
         report(name + ", all binned", data, 1);
-        int stride = Calibrator.samplingStride(SIZE);
-        report(name + ", 1 in " + stride, data, stride);
+        int stride = Calibrator.runStride(SIZE);
+        report(name + ", 1 run in " + stride, data, stride);
     }
 
     private static void report(String name, float[] data, int stride) {

@@ -184,59 +184,65 @@ class ActivationHistogramTest {
     }
 
     @Test
-    void sampledValuesAreBinnedWhileMaximumAndCountSeeEveryValue() {
-        // 10,001 values over three 4096-value blocks; the samples (offsets 3, 10, 17, ...) stay below 1.5 and
-        // the maximum, 1.9, is not sampled, so both histograms have R = 2 and compare bin for bin.
+    void sampledRunsAreReadWhole() {
+        // 10,001 values = 9 full runs and one of 785; runs 1, 4 and 7 are read, and so is the short last run
+        // when the stride lands on it (first run 0, stride 3: runs 0, 3, 6, 9).
+        int run = ActivationHistogram.RUN;
         Random random = new Random(3);
         float[] values = new float[10_001];
         for (int i = 0; i < values.length; i++) {
             values[i] = (float) (random.nextDouble() * 3 - 1.5);
         }
-        values[5000] = -1.9f;
-        ActivationHistogram sampled = new ActivationHistogram();
-        sampled.add(FloatBuffer.wrap(values), 3, 7);
-        float[] samples = new float[1429];
-        for (int k = 0; k < samples.length; k++) {
-            samples[k] = values[3 + 7 * k];
-        }
-        ActivationHistogram expected = new ActivationHistogram();
-        expected.add(samples);
+        values[2 * run + 5] = -1.9f; // in run 2, never read below
+        values[9 * run + 700] = 1.7f; // in the short last run
+        for (int first : new int[] {0, 1}) {
+            ActivationHistogram sampled = new ActivationHistogram();
+            sampled.add(FloatBuffer.wrap(values), first, 3);
+            ActivationHistogram expected = new ActivationHistogram();
+            for (int k = first; k * run < values.length; k += 3) {
+                expected.add(values, k * run, Math.min(values.length, (k + 1) * run));
+            }
 
-        assertThat(sampled.absMax()).isEqualTo(1.9f);
-        assertThat(sampled.count()).isEqualTo(values.length);
-        assertThat(sampled.binnedCount()).isEqualTo(expected.count()).isEqualTo(1429);
-        assertThat(sampled.binWidth()).isEqualTo(expected.binWidth());
-        assertThat(sampled.counts(ActivationHistogram.FINE_BINS - 1))
-                .isEqualTo(expected.counts(ActivationHistogram.FINE_BINS - 1));
-        assertThat(RangeEstimator.amax(sampled, RangeMethod.MINMAX, 99.99)).isEqualTo(1.9f);
+            assertThat(sampled.offeredCount()).isEqualTo(values.length);
+            assertThat(sampled.count()).isEqualTo(expected.count())
+                    .isEqualTo(first == 0 ? 3 * run + (values.length - 9 * run) : 3 * run);
+            assertThat(sampled.absMax()).isEqualTo(expected.absMax()).isLessThan(1.9f);
+            assertThat(sampled.absMax() == 1.7f).isEqualTo(first == 0);
+            assertThat(sampled.binWidth()).isEqualTo(expected.binWidth());
+            assertThat(sampled.counts(ActivationHistogram.FINE_BINS - 1))
+                    .isEqualTo(expected.counts(ActivationHistogram.FINE_BINS - 1));
+        }
     }
 
     @Test
-    void specialValuesAreCountedWhereverTheyFallAndNeverBinned() {
+    void specialValuesAreCountedInTheRunsReadAndNeverBinned() {
+        int run = ActivationHistogram.RUN;
         float[] values = new float[9000];
         Arrays.fill(values, 0.25f);
-        values[0] = Float.NaN; // sampled
-        values[1] = Float.POSITIVE_INFINITY; // not sampled
-        values[4100] = Float.NaN; // sampled, in the second block
-        values[8999] = -Float.NaN; // not sampled
+        values[0] = Float.NaN; // run 0, read
+        values[1] = Float.POSITIVE_INFINITY; // run 0, read
+        values[run + 3] = Float.NaN; // run 1, skipped
+        values[4 * run + 10] = Float.NEGATIVE_INFINITY; // run 4, read
+        values[8999] = -Float.NaN; // run 8, read
         ActivationHistogram h = new ActivationHistogram();
-        h.add(FloatBuffer.wrap(values), 0, 4);
+        h.add(FloatBuffer.wrap(values), 0, 2);
 
-        assertThat(h.nanCount()).isEqualTo(3);
-        assertThat(h.infinityCount()).isEqualTo(1);
-        assertThat(h.count()).isEqualTo(9000 - 4);
-        assertThat(h.binnedCount()).isEqualTo(9000 / 4 - 2);
+        assertThat(h.nanCount()).isEqualTo(2);
+        assertThat(h.infinityCount()).isEqualTo(2);
+        long read = 4L * run + (9000 - 8 * run);
+        assertThat(h.count()).isEqualTo(read - 4);
+        assertThat(h.offeredCount()).isEqualTo(9000);
         assertThat(h.absMax()).isEqualTo(0.25f);
     }
 
     @Test
-    void aTensorWithNoSampleFallsBackToItsMaximum() {
+    void aTensorWithNoRunReadHasNoRange() {
         ActivationHistogram h = new ActivationHistogram();
-        h.add(FloatBuffer.wrap(new float[] {0.5f, -3f, 1f}), 5, 2);
-        assertThat(h.binnedCount()).isZero();
-        assertThat(h.count()).isEqualTo(3);
+        h.add(FloatBuffer.wrap(new float[] {0.5f, -3f, 1f}), 5, 7);
+        assertThat(h.count()).isZero();
+        assertThat(h.offeredCount()).isEqualTo(3);
         for (RangeMethod method : SINGLE) {
-            assertThat(RangeEstimator.amax(h, method, 99.99)).as(method.id()).isEqualTo(3.0);
+            assertThat(RangeEstimator.amax(h, method, 99.99)).as(method.id()).isEqualTo(RangeEstimator.MIN_AMAX);
         }
         assertThat(RangeEstimator.quantizationMse(h, 1.0)).isZero();
     }
@@ -246,7 +252,7 @@ class ActivationHistogramTest {
         ActivationHistogram h = new ActivationHistogram();
         FloatBuffer values = FloatBuffer.wrap(new float[4]);
         assertThatThrownBy(() -> h.add(values, 0, 0)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("stride");
+                .hasMessageContaining("runStride");
         assertThatThrownBy(() -> h.add(values, -1, 2)).isInstanceOf(IllegalArgumentException.class);
     }
 }

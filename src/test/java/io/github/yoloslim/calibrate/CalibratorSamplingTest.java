@@ -8,28 +8,32 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 class CalibratorSamplingTest {
 
+    private static final int RUN = ActivationHistogram.RUN;
+
     @Test
-    void smallTensorsAreBinnedWhole() {
-        assertThat(Calibrator.samplingStride(1)).isEqualTo(1);
-        assertThat(Calibrator.samplingStride(Calibrator.SAMPLES_PER_IMAGE)).isEqualTo(1);
+    void smallTensorsAreReadWhole() {
+        assertThat(Calibrator.runStride(1)).isEqualTo(1);
+        assertThat(Calibrator.runStride(Calibrator.SAMPLES_PER_IMAGE)).isEqualTo(1);
+        assertThat(Calibrator.runStride(Calibrator.SAMPLES_PER_IMAGE + 1)).isEqualTo(2);
     }
 
     @Test
-    void largeTensorsGetTheLeastStrideCoprimeToTheirSizeWithinTheSampleBudget() {
+    void largeTensorsGetTheLeastRunStrideCoprimeToTheirRunsWithinTheBudget() {
         // yolov8n's largest activations at 640x640: 16x320x320, 32x160x160, and the image itself.
         for (int perImage : new int[] {16 * 320 * 320, 32 * 160 * 160, 3 * 640 * 640, 64 * 80 * 80 + 1}) {
-            int stride = Calibrator.samplingStride(perImage);
-            assertThat(BigInteger.valueOf(stride).gcd(BigInteger.valueOf(perImage)).intValue()).isEqualTo(1);
-            assertThat((perImage + stride - 1) / stride).isLessThanOrEqualTo(Calibrator.SAMPLES_PER_IMAGE);
-            int least = (perImage + Calibrator.SAMPLES_PER_IMAGE - 1) / Calibrator.SAMPLES_PER_IMAGE;
+            int runs = (perImage + RUN - 1) / RUN;
+            int stride = Calibrator.runStride(perImage);
+            assertThat(BigInteger.valueOf(stride).gcd(BigInteger.valueOf(runs)).intValue()).isEqualTo(1);
+            assertThat((long) (runs + stride - 1) / stride * RUN).isLessThanOrEqualTo(Calibrator.SAMPLES_PER_IMAGE);
+            int least = (runs * RUN + Calibrator.SAMPLES_PER_IMAGE - 1) / Calibrator.SAMPLES_PER_IMAGE;
             for (int smaller = least; smaller < stride; smaller++) {
-                assertThat(BigInteger.valueOf(smaller).gcd(BigInteger.valueOf(perImage)).intValue())
-                        .as("stride %d for %d values", smaller, perImage).isGreaterThan(1);
+                assertThat(BigInteger.valueOf(smaller).gcd(BigInteger.valueOf(runs)).intValue())
+                        .as("stride %d for %d runs", smaller, runs).isGreaterThan(1);
             }
         }
-        // 1,638,400 = 2^16 * 25 needs a stride of at least 13, which is coprime to it; 3x640x640 needs 10, which
-        // is not (1,228,800 = 2^14 * 3 * 25): 11.
-        assertThat(Calibrator.samplingStride(16 * 320 * 320)).isEqualTo(13);
-        assertThat(Calibrator.samplingStride(3 * 640 * 640)).isEqualTo(11);
+        // 16x320x320 is 1600 runs = 2^6 * 25: at least 13, which is coprime; 3x640x640 is 1200 runs
+        // = 2^4 * 3 * 25: at least 10, which is not, so 11.
+        assertThat(Calibrator.runStride(16 * 320 * 320)).isEqualTo(13);
+        assertThat(Calibrator.runStride(3 * 640 * 640)).isEqualTo(11);
     }
 }
