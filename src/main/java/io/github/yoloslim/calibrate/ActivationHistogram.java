@@ -52,7 +52,7 @@ public final class ActivationHistogram {
      * The consecutive values read at a time, and the unit of sampling: a 4 KiB run (a memory page when the
      * buffer is page-aligned), so the runs skipped are never fetched from memory.
      */
-    public static final int RUN = 1024;
+    static final int RUN = 1024;
     /** Marks "no non-zero value yet, {@code R} not chosen". */
     private static final int NO_RANGE = Integer.MIN_VALUE;
 

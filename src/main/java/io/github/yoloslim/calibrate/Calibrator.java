@@ -305,9 +305,9 @@ public final class Calibrator {
      * Each image starts at another run ({@code image % stride}), so a calibration set covers every run.
      */
     static int runStride(int perImage) {
-        int run = ActivationHistogram.RUN;
-        int runs = (perImage + run - 1) / run;
-        int stride = Math.max(1, (runs + SAMPLES_PER_IMAGE / run - 1) / (SAMPLES_PER_IMAGE / run));
+        int runs = (perImage + ActivationHistogram.RUN - 1) / ActivationHistogram.RUN;
+        int budget = SAMPLES_PER_IMAGE / ActivationHistogram.RUN;
+        int stride = Math.max(1, (runs + budget - 1) / budget);
         while (BigInteger.valueOf(stride).gcd(BigInteger.valueOf(runs)).intValue() != 1) {
             stride++;
         }
