@@ -9,9 +9,11 @@ import java.util.Map;
  * same bytes.
  *
  * @param fingerprint the hash of everything the outputs depend on; a rerun with the same one is up to date
+ * @param int8Encoding how activations and weights are stored ({@code s8s8}, {@code u8s8-7bit}, ...), which says
+ *     on which CPUs ONNX Runtime runs the model exactly
  */
 record CalibrationReport(String pluginVersion, String fingerprint, Source model, Images images, String method,
-        double percentile, String qdqFormat, String tensorRtVersion, Map<String, Double> amax, List<Group> groups,
+        double percentile, String qdqFormat, String int8Encoding, String tensorRtVersion, Map<String, Double> amax, List<Group> groups,
         List<String> placement,
         Map<String, Source> outputs) {
 

@@ -122,9 +122,10 @@ public final class Calibrator {
                     images.size(), tensors.size());
         }
 
-        listener.stage(String.format(Locale.ROOT, "Calibrating %s (%s layout: Q/DQ on %d activations, %d measured) "
-                + "on %d of %d images from %s, method %s", inputFile.getFileName(),
-                request.qdq().format().name().toLowerCase(Locale.ROOT), plan.quantizedTensors().size(),
+        listener.stage(String.format(Locale.ROOT, "Calibrating %s (%s layout, %s: Q/DQ on %d activations, %d "
+                + "measured) on %d of %d images from %s, method %s", inputFile.getFileName(),
+                request.qdq().format().name().toLowerCase(Locale.ROOT), request.qdq().encoding().id(),
+                plan.quantizedTensors().size(),
                 tensors.size(), images.size(), selection.available(), request.calibrationImages(),
                 request.method().id()));
         Statistics statistics = collect(model, info, tensors, images, request);
@@ -149,7 +150,8 @@ public final class Calibrator {
                 new CalibrationReport.Images(request.calibrationImages().getFileName().toString(), statistics.used(),
                         selection.available(), statistics.skipped(), imagesHash),
                 request.method().id(), request.percentile(),
-                request.qdq().format().name().toLowerCase(Locale.ROOT), request.tensorRtVersion(), amax, groups,
+                request.qdq().format().name().toLowerCase(Locale.ROOT), request.qdq().encoding().id(),
+                request.tensorRtVersion(), amax, groups,
                 plan.notes(), outputs);
         AtomicFiles.write(reportFile, Json.mapper().writeValueAsBytes(report));
         recordStage(pipeline, request, quantizedFile, modelHash, imagesHash);
@@ -343,6 +345,7 @@ public final class Calibrator {
         parameters.put("method", request.method().id());
         parameters.put("percentile", request.percentile());
         parameters.put("qdqFormat", request.qdq().format().name().toLowerCase(Locale.ROOT));
+        parameters.put("int8Encoding", request.qdq().encoding().id());
         parameters.put("maxImages", request.maxImages());
         parameters.put("tensorRtVersion", request.tensorRtVersion());
         pipeline.with(PipelineStage.CALIBRATE, new PipelineRecord.StageOutput(quantizedFile.getFileName().toString(),

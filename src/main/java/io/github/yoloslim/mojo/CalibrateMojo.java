@@ -6,6 +6,7 @@ import io.github.yoloslim.calibrate.Calibrator;
 import io.github.yoloslim.calibrate.RangeMethod;
 import io.github.yoloslim.onnx.ModelOverrides;
 import io.github.yoloslim.progress.ProgressListener;
+import io.github.yoloslim.quantize.Int8Encoding;
 import io.github.yoloslim.quantize.QdqFormat;
 import io.github.yoloslim.quantize.QdqOptions;
 import org.apache.maven.plugins.annotations.LifecyclePhase;
@@ -67,6 +68,16 @@ public class CalibrateMojo extends AbstractYoloSlimMojo {
     @Parameter(property = "yoloslim.calibrate.qdqFormat", defaultValue = "tensorrt")
     String qdqFormat;
 
+    /**
+     * How activations and weights are stored: {@code auto} ({@code s8s8} for {@code tensorrt}, {@code u8s8-7bit}
+     * for {@code ort}), or for {@code ort}: {@code u8s8-7bit} (7-bit weights, exact on every x86-64 CPU),
+     * {@code u8u8} (UINT8 weights, exact everywhere, slower) or {@code u8s8-vnni} (full 8-bit weights: only for
+     * CPUs with VNNI, {@code avx512_vnni}/{@code avx_vnni}, or ARM; on AVX2-only CPUs its Convs saturate and mAP
+     * collapses).
+     */
+    @Parameter(property = "yoloslim.calibrate.int8Encoding", defaultValue = "auto")
+    String int8Encoding;
+
     /** Node names to keep in float. */
     @Parameter(property = "yoloslim.calibrate.excludeNodes")
     List<String> excludeNodes = List.of();
@@ -109,8 +120,9 @@ public class CalibrateMojo extends AbstractYoloSlimMojo {
     }
 
     CalibrateRequest request() {
-        QdqOptions qdq = new QdqOptions(QdqFormat.parse(qdqFormat, "qdqFormat"), names(excludeNodes),
-                names(excludeOpTypes));
+        QdqFormat format = QdqFormat.parse(qdqFormat, "qdqFormat");
+        QdqOptions qdq = new QdqOptions(format, Int8Encoding.parse(int8Encoding, format, "int8Encoding"),
+                names(excludeNodes), names(excludeOpTypes));
         return new CalibrateRequest(model.toPath().normalize(), optionalPath(input, "auto"),
                 calibrationImages.toPath().normalize(), maxImages, RangeMethod.parse(method, "method"), percentile,
                 qdq, tensorRtVersion, new ModelOverrides(imageSize, List.of()), threads, batchSize,

@@ -73,6 +73,7 @@ public final class QdqPlacement {
     static final int MIN_OPSET = 13;
 
     private final QdqFormat format;
+    private final Int8Encoding encoding;
     private final List<NodeProto> nodes;
     private final Map<Integer, SortedSet<Integer>> quantizedInputs;
     private final BitSet quantizedConvs;
@@ -83,11 +84,12 @@ public final class QdqPlacement {
     private final List<String> notes;
     private final boolean opsetBump;
 
-    private QdqPlacement(QdqFormat format, List<NodeProto> nodes, Map<Integer, SortedSet<Integer>> quantizedInputs,
+    private QdqPlacement(QdqFormat format, Int8Encoding encoding, List<NodeProto> nodes, Map<Integer, SortedSet<Integer>> quantizedInputs,
             BitSet quantizedConvs, SortedSet<String> quantizedTensors, SortedSet<String> calibratedTensors,
             Map<String, String> groupOf, List<FloatNode> floatNodes,
             List<String> notes, boolean opsetBump) {
         this.format = format;
+        this.encoding = encoding;
         this.nodes = nodes;
         this.quantizedInputs = quantizedInputs;
         this.quantizedConvs = quantizedConvs;
@@ -209,9 +211,9 @@ public final class QdqPlacement {
             }
         });
 
-        List<String> notes = notes(options.format(), nodes, convs, quantizedTensors, calibrated, groupOf, floatNodes,
+        List<String> notes = notes(options.format(), options.encoding(), nodes, convs, quantizedTensors, calibrated, groupOf, floatNodes,
                 residualAdds, opsetBump, model.opsetVersion());
-        return new QdqPlacement(options.format(), nodes, edges, convs, quantizedTensors, calibrated, groupOf,
+        return new QdqPlacement(options.format(), options.encoding(), nodes, edges, convs, quantizedTensors, calibrated, groupOf,
                 floatNodes, notes, opsetBump);
     }
 
@@ -285,14 +287,14 @@ public final class QdqPlacement {
         return order;
     }
 
-    private static List<String> notes(QdqFormat format, List<NodeProto> nodes, BitSet convs,
+    private static List<String> notes(QdqFormat format, Int8Encoding encoding, List<NodeProto> nodes, BitSet convs,
             Set<String> quantizedTensors, Set<String> calibrated, Map<String, String> groupOf,
             List<FloatNode> floatNodes, int residualAdds, boolean opsetBump, long opset) {
         long allConvs = nodes.stream().filter(n -> n.getOpType().equals("Conv")).count();
         long groups = calibrated.stream().map(groupOf::get).distinct().count();
         List<String> notes = new ArrayList<>();
-        notes.add(format + " layout: " + convs.cardinality() + " of " + allConvs + " Convs with INT8 per-channel"
-                + " weights, Q/DQ on " + quantizedTensors.size() + " activations; " + calibrated.size()
+        notes.add(format + " layout, " + encoding.id() + ": " + convs.cardinality() + " of " + allConvs
+                + " Convs with per-channel 8-bit weights, Q/DQ on " + quantizedTensors.size() + " activations; " + calibrated.size()
                 + " activations calibrated in " + groups + " scale groups");
         if (residualAdds > 0) {
             notes.add(residualAdds + " residual Adds: Q/DQ on both inputs (skip and branch)");
@@ -315,6 +317,11 @@ public final class QdqPlacement {
     /** The layout. */
     public QdqFormat format() {
         return format;
+    }
+
+    /** How the quantized activations and weights are stored. */
+    public Int8Encoding encoding() {
+        return encoding;
     }
 
     /**

@@ -14,6 +14,7 @@ import io.github.yoloslim.onnx.OnnxModel;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -23,8 +24,9 @@ import java.util.Set;
 /**
  * Writes the explicitly quantized (QDQ) model that a {@link QdqPlacement} describes: one
  * QuantizeLinear→DequantizeLinear pair per quantized activation, placed right after its producer and read by
- * every quantized consumer (the others keep reading the float tensor); Conv weights as INT8 initializers behind a
- * per-channel DequantizeLinear (axis 0); in the {@link QdqFormat#ORT} layout Conv biases as INT32 behind one too.
+ * every quantized consumer (the others keep reading the float tensor); Conv weights as 8-bit initializers behind a
+ * per-channel DequantizeLinear (axis 0), stored as the plan's {@link Int8Encoding} says; in the {@link QdqFormat#ORT}
+ * layout Conv biases as INT32 behind one too.
  *
  * <p>Names derive from the tensor names ({@code <tensor>_QuantizeLinear}, {@code <tensor>_quantized},
  * {@code <tensor>_scale}, ...) and the node order from the input's, so the same inputs give byte-identical
@@ -32,7 +34,10 @@ import java.util.Set;
  */
 public final class QdqQuantizer {
 
-    /** Symmetric INT8: scale = amax / 127, so ±amax maps to ±127 (TensorRT leaves -128 unused). */
+    /**
+     * Symmetric 8-bit activations: scale = amax / 127, so ±amax maps to ±127 (TensorRT leaves -128 unused). Weights
+     * map their channel's max |w| to {@link Int8Encoding#weightMax()}.
+     */
     private static final int QMAX = 127;
     /**
      * The zero point of activations in the ONNX Runtime layout: UINT8 128 is the symmetric INT8 grid shifted by 128.
@@ -180,6 +185,9 @@ public final class QdqQuantizer {
             float[] b = int32Bias ? GraphView.floats(view.initializer(conv.getInput(2)).orElseThrow()) : null;
             float inputScale = activationScale.get(conv.getInput(0));
 
+            Int8Encoding encoding = plan.encoding();
+            int weightMax = encoding.weightMax();
+            int offset = encoding.unsignedWeights() ? UINT8_ZERO & 0xff : 0;
             float[] scales = new float[channels];
             byte[] q = new byte[w.length];
             for (int c = 0; c < channels; c++) {
@@ -187,7 +195,7 @@ public final class QdqQuantizer {
                 for (int k = c * perChannel; k < (c + 1) * perChannel; k++) {
                     max = Math.max(max, Math.abs(w[k]));
                 }
-                float scale = Math.max(max / QMAX, ZERO_CHANNEL_SCALE);
+                float scale = Math.max(max / weightMax, ZERO_CHANNEL_SCALE);
                 if (b != null) {
                     // A weight scale so small that bias / (input scale × weight scale) would overflow INT32 (an
                     // all-zero, pruned channel) is raised; half the range leaves room for float rounding.
@@ -195,12 +203,19 @@ public final class QdqQuantizer {
                 }
                 scales[c] = scale;
                 for (int k = c * perChannel; k < (c + 1) * perChannel; k++) {
-                    q[k] = (byte) clamp(Math.rint(w[k] / scale), QMAX);
+                    q[k] = (byte) (clamp(Math.rint(w[k] / scale), weightMax) + offset);
                 }
             }
             String weightName = weight.getName();
-            rewritten.setInput(1, dequantize(weightName, int8(name(weightName + "_quantized"), dims(weight), q),
-                    scales, int8(name(weightName + "_zero_point"), new long[] {channels}, new byte[channels])));
+            TensorProto.DataType weightType = encoding.unsignedWeights() ? TensorProto.DataType.UINT8
+                    : TensorProto.DataType.INT8;
+            byte[] zeroPoints = new byte[channels];
+            if (encoding.unsignedWeights()) {
+                Arrays.fill(zeroPoints, UINT8_ZERO);
+            }
+            rewritten.setInput(1, dequantize(weightName, tensor(name(weightName + "_quantized"), weightType,
+                    dims(weight), q), scales, tensor(name(weightName + "_zero_point"), weightType,
+                    new long[] {channels}, zeroPoints)));
             replaced.add(weightName);
 
             if (b != null) {

@@ -66,6 +66,7 @@ class CalibrateMojoTest {
     void parametersHaveTheDocumentedDefaults(CalibrateMojo mojo) {
         assertThat(mojo.method).isEqualTo("mse");
         assertThat(mojo.qdqFormat).isEqualTo("tensorrt");
+        assertThat(mojo.int8Encoding).isEqualTo("auto");
         assertThat(mojo.maxImages).isEqualTo(500);
         assertThat(mojo.percentile).isEqualTo(99.99);
         assertThat(mojo.tensorRtVersion).isEqualTo("10.15.1");
@@ -97,6 +98,7 @@ class CalibrateMojoTest {
 
         JsonNode report = new ObjectMapper().readTree(out.resolve("calibration.json").toFile());
         assertThat(report.get("method").asText()).isEqualTo("mse");
+        assertThat(report.get("int8Encoding").asText()).isEqualTo("s8s8");
         assertThat(report.at("/images/used").asInt()).isEqualTo(6);
         assertThat(report.at("/amax/act0").asDouble()).isPositive();
         assertThat(report.at("/outputs/quantizedModel/sha256").asText()).isEqualTo(Sha256.ofFile(int8));
@@ -173,6 +175,9 @@ class CalibrateMojoTest {
         configure(mojo, out);
         mojo.qdqFormat = "ort";
         mojo.execute();
+        JsonNode report = new ObjectMapper().readTree(out.resolve("calibration.json").toFile());
+        assertThat(report.get("int8Encoding").asText()).isEqualTo("u8s8-7bit");
+        assertThat(log.infos()).anyMatch(line -> line.startsWith("Calibrating tiny.onnx (ort layout, u8s8-7bit:"));
         OnnxModel quantized = OnnxModel.load(out.resolve("tiny.int8.onnx"), "<test>");
         assertThat(quantized.graph().getInitializerList())
                 .anyMatch(t -> t.getDataType() == ai.onnx.proto.OnnxMl.TensorProto.DataType.INT32_VALUE);
@@ -229,6 +234,10 @@ class CalibrateMojoTest {
         assertThatThrownBy(mojo::execute).isInstanceOf(MojoFailureException.class)
                 .hasMessageStartingWith("<qdqFormat>qnn</qdqFormat> is not a valid choice");
         mojo.qdqFormat = "tensorrt";
+        mojo.int8Encoding = "u8s8-vnni";
+        assertThatThrownBy(mojo::execute).isInstanceOf(MojoFailureException.class)
+                .hasMessageStartingWith("<int8Encoding>u8s8-vnni</int8Encoding> does not fit <qdqFormat>tensorrt");
+        mojo.int8Encoding = "auto";
         mojo.percentile = 0;
         assertThatThrownBy(mojo::execute).isInstanceOf(MojoFailureException.class)
                 .hasMessageStartingWith("<percentile>0.0</percentile> is out of range");

@@ -25,7 +25,7 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
- * CPU latency of the float YOLOv8n against its two QDQ layouts in ONNX Runtime: one 640×640 image, 2 threads,
+ * CPU latency of the float YOLOv8n against its QDQ layouts (the ONNX Runtime one in each encoding) in ONNX Runtime: one 640×640 image, 2 threads,
  * warm-up then the median of 30 runs each, the models taking turns. Also prints which operators ONNX Runtime's optimised graph of each
  * layout holds, to see what it fused. Run on demand (see README), not as a test:
  *
@@ -56,16 +56,18 @@ public final class QdqLatencyBenchmark {
             }
         }
         long[] shape = {1, 3, 640, 640};
-        QdqPlacement trt = QdqPlacement.plan(model, QdqOptions.of(QdqFormat.TENSORRT));
-        QdqPlacement ort = QdqPlacement.plan(model, QdqOptions.of(QdqFormat.ORT));
-        Set<String> tensors = new TreeSet<>(trt.calibratedTensors());
-        tensors.addAll(ort.calibratedTensors());
+        Map<String, QdqPlacement> plans = new LinkedHashMap<>();
+        plans.put("TRT-layout QDQ", QdqPlacement.plan(model, QdqOptions.of(QdqFormat.TENSORRT)));
+        for (Int8Encoding encoding : List.of(Int8Encoding.U8S8_7BIT, Int8Encoding.U8U8, Int8Encoding.U8S8_VNNI)) {
+            plans.put("ORT " + encoding.id(), QdqPlacement.plan(model, QdqOptions.of(QdqFormat.ORT, encoding)));
+        }
+        Set<String> tensors = new TreeSet<>();
+        plans.values().forEach(plan -> tensors.addAll(plan.calibratedTensors()));
         Map<String, Double> amax = ActivationRanges.maxAbs(model, tensors, images, shape);
 
         Map<String, OnnxModel> models = new LinkedHashMap<>();
         models.put("FP32", model);
-        models.put("TRT-layout QDQ", QdqQuantizer.quantize(model, trt, amax));
-        models.put("ORT-layout QDQ", QdqQuantizer.quantize(model, ort, amax));
+        plans.forEach((name, plan) -> models.put(name, QdqQuantizer.quantize(model, plan, amax)));
         Map<String, OrtSession> sessions = new LinkedHashMap<>();
         try (OnnxTensor tensor = OnnxTensor.createTensor(DetectorSession.environment(),
                 FloatBuffer.wrap(images.get(0)), shape)) {
