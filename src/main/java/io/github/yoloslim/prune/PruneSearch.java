@@ -79,8 +79,8 @@ final class PruneSearch {
                         reduction(before.macs(), cost.macs()), point.map(), evaluation.stats().ap50(), point.drop(),
                         point.withinTarget(), point.reason(), candidate.seconds() + evaluation.seconds());
                 trials.add(trial);
-                listener.stage(String.format(Locale.ROOT, "  ratio %.3f: parameters −%.1f%%, MACs −%.1f%%, mAP50-95 "
-                        + "%.4f (drop %.4f, %s <targetMapDrop>%.3f</targetMapDrop>) in %.0f s", ratio,
+                listener.stage(String.format(Locale.ROOT, "  ratio %.3f: parameters −%.1f%%, MACs −%.1f%%, "
+                        + "mAP50-95 %.4f (drop %.4f, %s <targetMapDrop>%.3f</targetMapDrop>) in %.0f s", ratio,
                         100 * trial.parameterReduction(), 100 * trial.macReduction(), trial.map(), trial.drop(),
                         trial.withinTarget() ? "within" : "beyond", search.targetMapDrop(), trial.seconds()));
                 if (point.withinTarget()) {
@@ -115,7 +115,8 @@ final class PruneSearch {
                     search.targetMapDrop(), trials.size());
             listener.stage("Search chose " + verdict);
         }
-        List<PruneReport.CurvePoint> curve = trials.stream().sorted(Comparator.comparingDouble(PruneReport.Trial::ratio))
+        List<PruneReport.CurvePoint> curve = trials.stream()
+                .sorted(Comparator.comparingDouble(PruneReport.Trial::ratio))
                 .map(t -> new PruneReport.CurvePoint(t.ratio(), t.parameterReduction(), t.macReduction(), t.map(),
                         t.drop(), t.withinTarget()))
                 .toList();

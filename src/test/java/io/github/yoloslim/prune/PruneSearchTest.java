@@ -86,8 +86,8 @@ class PruneSearchTest {
     void findsTheLargestRatioWithinTheTargetAndReportsEveryTrial() throws Exception {
         PruneSearch.Outcome outcome = search(0.2, 0.01, false);
         PruneReport.Search report = outcome.report();
-        // Brackets upwards from 1/16 of maxRatio by ×4, then narrows to within 10% below the breaking ratio.
-        assertThat(tried).startsWith(0.031, 0.124, 0.5).doesNotHaveDuplicates();
+        // Brackets upwards from 1/16 of maxRatio by ×6, then narrows to within 10% below the breaking ratio.
+        assertThat(tried).startsWith(0.031, 0.186, 0.5).doesNotHaveDuplicates();
         assertThat(report.trials()).extracting(PruneReport.Trial::ratio).containsExactlyElementsOf(tried);
         double chosen = outcome.chosen().settings().ratio();
         assertThat(chosen).isBetween(0.2 / 1.1, 0.2);
@@ -111,7 +111,7 @@ class PruneSearchTest {
     @Test
     void maxRatioWithinTheTargetEndsTheSearch() throws Exception {
         PruneSearch.Outcome outcome = search(0.9, 0.01, false);
-        assertThat(tried).containsExactly(0.031, 0.124, 0.5);
+        assertThat(tried).containsExactly(0.031, 0.186, 0.5);
         assertThat(outcome.chosen().settings().ratio()).isEqualTo(0.5);
         assertThat(outcome.report().stopped()).isEqualTo(RatioSearch.Stop.MAX_RATIO_PASSED.text());
         assertThat(outcome.report().failedRatio()).isNull();

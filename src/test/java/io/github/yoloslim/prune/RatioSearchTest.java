@@ -1,33 +1,33 @@
 package io.github.yoloslim.prune;
 
+import io.github.yoloslim.prune.DropCurves.Shape;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.Random;
 import java.util.Set;
 import java.util.function.DoubleFunction;
 import java.util.function.DoubleUnaryOperator;
 import java.util.stream.Stream;
 
+import static io.github.yoloslim.prune.DropCurves.BASELINE;
+import static io.github.yoloslim.prune.DropCurves.TARGET;
+import static io.github.yoloslim.prune.DropCurves.run;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.offset;
 
 /**
- * The search's choice of ratios on cheap synthetic drop curves (mAP as a function of the ratio), with the real
+ * The search's choice of ratios on cheap synthetic drop curves ({@link DropCurves}), with the real
  * {@link ChannelSelection} rounding a yolov8n-sized set of groups to multiples of 8 to tell models apart.
  */
 class RatioSearchTest {
 
-    private static final double BASELINE = 0.39;
-    private static final double TARGET = 0.03;
     /** The defaults: {@code maxRatio} 0.5, {@code searchSteps} 8, {@code searchResolution} 0.1. */
     private static final SearchSettings DEFAULTS = settings(8, 0.1);
 
@@ -35,69 +35,13 @@ class RatioSearchTest {
         return new SearchSettings(TARGET, 0.5, steps, resolution, null, null, false);
     }
 
-    /** 60 groups of 16 to 256 channels (4 960 in all, as yolov8n's 59), random scores, the default floors. */
-    private static DoubleFunction<Object> yoloSizedSelection() {
-        int[] sizes = {16, 32, 64, 128, 256, 32, 64, 128, 160, 16, 32, 64};
-        List<ChannelGroup> groups = new ArrayList<>();
-        Map<String, double[]> scores = new LinkedHashMap<>();
-        Random random = new Random(7);
-        int total = 0;
-        for (int g = 0; g < 60; g++) {
-            int size = sizes[g % sizes.length];
-            groups.add(new ChannelGroup("g" + g, size, List.of()));
-            double[] s = new double[size];
-            for (int j = 0; j < size; j++) {
-                s[j] = 0.2 + random.nextDouble() * (1 + g % 5);
-            }
-            double mean = java.util.Arrays.stream(s).average().orElseThrow();
-            for (int j = 0; j < size; j++) {
-                s[j] /= mean;
-            }
-            scores.put("g" + g, s);
-            total += size;
-        }
-        assertThat(total).isEqualTo(4960);
-        SelectionSettings floors = new SelectionSettings(0, -1, 8, 0.25, 8);
-        return ratio -> PruneSearch.modelKey(ChannelSelection.select(groups, scores, scores, floors.withRatio(ratio))
-                .removed());
-    }
-
-    /** Runs a search to its end; the models evaluated are collected in {@code models}. */
-    private static RatioSearch run(SearchSettings settings, DoubleUnaryOperator drop, DoubleFunction<Object> modelOf,
-            List<Object> models) {
-        RatioSearch search = new RatioSearch(BASELINE, settings, modelOf);
-        Optional<RatioSearch.Proposal> next;
-        while ((next = search.next()).isPresent()) {
-            models.add(modelOf.apply(next.get().ratio()));
-            search.record(BASELINE - drop.applyAsDouble(next.get().ratio()));
-        }
-        return search;
-    }
-
-    /** Deterministic noise of at most ±{@code amplitude} per ratio. */
-    private static double noise(double ratio, double amplitude) {
-        return amplitude * (2 * new Random(Double.doubleToLongBits(ratio)).nextDouble() - 1);
-    }
-
-    /** Drop curves whose noiseless largest passing ratio is {@code answer}: mAP lost as the ratio grows. */
     static Stream<Arguments> curves() {
         List<Arguments> curves = new ArrayList<>();
         for (double answer : new double[] {0.01, 0.1, 0.4}) {
-            for (double noise : new double[] {0, 0.002}) {
-                curves.add(Arguments.of("linear", answer, noise, (DoubleUnaryOperator) r -> Math.min(BASELINE,
-                        TARGET * r / answer)));
-                curves.add(Arguments.of("quadratic", answer, noise, (DoubleUnaryOperator) r -> Math.min(BASELINE,
-                        TARGET * Math.pow(r / answer, 2))));
-                // Lossless up to 70% of the answer, then steep (a sparsity-trained network's zeroed channels).
-                curves.add(Arguments.of("knee", answer, noise, (DoubleUnaryOperator) r -> r < 0.7 * answer ? 0
-                        : Math.min(BASELINE, TARGET * Math.pow((r - 0.7 * answer) / (0.3 * answer), 2))));
-                // A collapse: mAP falls to nothing within a few multiples of the answer.
-                curves.add(Arguments.of("logistic", answer, noise, (DoubleUnaryOperator) r -> {
-                    double width = answer / 4;
-                    double middle = answer + width * Math.log(BASELINE / TARGET - 1);
-                    return BASELINE / (1 + Math.exp(-(r - middle) / width))
-                            - BASELINE / (1 + Math.exp(middle / width));
-                }));
+            for (Shape shape : List.of(Shape.LINEAR, Shape.QUADRATIC, Shape.KNEE, Shape.LOGISTIC)) {
+                for (double noise : new double[] {0, 0.002}) {
+                    curves.add(Arguments.of(shape, answer, noise));
+                }
             }
         }
         return curves.stream();
@@ -105,27 +49,23 @@ class RatioSearchTest {
 
     @ParameterizedTest(name = "{0} curve, answer {1}, noise ±{2}")
     @MethodSource("curves")
-    void landsWithinOneStepOfTheLargestPassingRatio(String shape, double answer, double amplitude,
-            DoubleUnaryOperator curve) {
-        DoubleUnaryOperator drop = r -> Math.max(0, curve.applyAsDouble(r) + noise(r, amplitude));
-        DoubleFunction<Object> modelOf = yoloSizedSelection();
+    void landsWithinOneStepOfTheLargestPassingRatio(Shape shape, double answer, double amplitude) {
+        DropCurves.Network network = DropCurves.yoloSized();
+        DoubleUnaryOperator drop = network.byRatio(shape.curve(answer, amplitude, 0));
         List<Object> models = new ArrayList<>();
-        RatioSearch search = run(DEFAULTS, drop, modelOf, models);
+        RatioSearch search = run(DEFAULTS, drop, network::model, models);
 
-        // The truth on the grid: the last ratio before the first failure, and the largest that passes at all.
-        double firstCrossing = 0;
-        double lastPass = 0;
-        boolean failedBefore = false;
-        for (int i = 1; i <= 500; i++) {
-            boolean passes = drop.applyAsDouble(i / RatioSearch.GRID) <= TARGET;
-            failedBefore |= !passes;
-            firstCrossing = passes && !failedBefore ? i / RatioSearch.GRID : firstCrossing;
-            lastPass = passes ? i / RatioSearch.GRID : lastPass;
-        }
-        assertThat(firstCrossing).isCloseTo(answer, offset(amplitude > 0 ? 0.1 * answer : 0.01 * answer + 1 / RatioSearch.GRID));
+        // The truth on the grid: the last ratio before the first failure, and the largest that passes at all. The
+        // answer is in channels removed; rounding makes the ratio that removes them larger (0.019 removes 1%).
+        double firstCrossing = DropCurves.firstCrossing(drop, 0.5);
+        double lastPass = DropCurves.lastPass(drop, 0.5);
+        assertThat(network.removedFraction(firstCrossing)).isCloseTo(answer, offset(0.1 * answer + 0.002));
         double chosen = search.passed().orElseThrow();
-        // One step: the resolution (10%) below the answer, or the grid's 0.001 where that is coarser.
-        assertThat(chosen).isBetween(firstCrossing / 1.1 - 1 / RatioSearch.GRID, lastPass);
+        // One step: the resolution (10%) below the answer, or the grid's 0.001 where that is coarser; ratios that
+        // give the same model are the same answer.
+        assertThat(chosen).isLessThanOrEqualTo(lastPass);
+        assertThat(network.removedFraction(chosen))
+                .isGreaterThanOrEqualTo(network.removedFraction(firstCrossing / 1.1 - 1 / RatioSearch.GRID));
         assertThat(search.stop()).isIn(RatioSearch.Stop.RESOLUTION, RatioSearch.Stop.ROUNDING);
         assertThat(search.points()).hasSizeLessThanOrEqualTo(DEFAULTS.steps());
         assertThat(new HashSet<>(models)).hasSameSizeAs(models);
@@ -143,9 +83,7 @@ class RatioSearchTest {
             }
             scores.put("g" + g, s);
         }
-        SelectionSettings floors = new SelectionSettings(0, -1, 8, 0.25, 8);
-        return ratio -> PruneSearch.modelKey(ChannelSelection.select(groups, scores, scores, floors.withRatio(ratio))
-                .removed());
+        return new DropCurves.Network(groups, scores)::model;
     }
 
     @Test
@@ -171,8 +109,9 @@ class RatioSearchTest {
 
     @Test
     void stopsAtTheFirstEvaluationThatNarrowsTheBracketToTheResolution() {
-        RatioSearch search = run(settings(20, 0.1), r -> TARGET * Math.pow(r / 0.1, 2), yoloSizedSelection(),
-                new ArrayList<>());
+        DropCurves.Network network = DropCurves.yoloSized();
+        RatioSearch search = run(settings(20, 0.1), network.byRatio(f -> TARGET * Math.pow(f / 0.1, 2)),
+                network::model, new ArrayList<>());
         assertThat(search.stop()).isEqualTo(RatioSearch.Stop.RESOLUTION);
         double passed = search.passed().orElseThrow();
         double failed = search.failed().orElseThrow();
@@ -191,15 +130,15 @@ class RatioSearchTest {
 
     @Test
     void aLosslessCurveBracketsUpToMaxRatioAndStops() {
-        RatioSearch search = run(DEFAULTS, r -> 0, yoloSizedSelection(), new ArrayList<>());
-        assertThat(search.points()).extracting(RatioSearch.Point::ratio).containsExactly(0.031, 0.124, 0.5);
+        RatioSearch search = run(DEFAULTS, r -> 0, DropCurves.yoloSized()::model, new ArrayList<>());
+        assertThat(search.points()).extracting(RatioSearch.Point::ratio).containsExactly(0.031, 0.186, 0.5);
         assertThat(search.stop()).isEqualTo(RatioSearch.Stop.MAX_RATIO_PASSED);
         assertThat(search.passed()).hasValue(0.5);
     }
 
     @Test
     void aCollapseEverywhereGoesDownToTheSmallestReductionAndStops() {
-        DoubleFunction<Object> modelOf = yoloSizedSelection();
+        DoubleFunction<Object> modelOf = DropCurves.yoloSized()::model;
         RatioSearch search = run(DEFAULTS, r -> BASELINE, modelOf, new ArrayList<>());
         double smallest = search.smallestReduction();
         assertThat(((Map<?, ?>) modelOf.apply(smallest))).isNotEmpty();
@@ -214,7 +153,9 @@ class RatioSearchTest {
 
     @Test
     void theBudgetEndsTheSearchWithTheLargestPassSoFar() {
-        RatioSearch search = run(settings(2, 0.1), r -> TARGET * r / 0.4, yoloSizedSelection(), new ArrayList<>());
+        DropCurves.Network network = DropCurves.yoloSized();
+        RatioSearch search = run(settings(2, 0.1), network.byRatio(f -> TARGET * f / 0.4), network::model,
+                new ArrayList<>());
         assertThat(search.points()).hasSize(2);
         assertThat(search.stop()).isEqualTo(RatioSearch.Stop.BUDGET);
         assertThat(search.passed()).hasValue(search.points().get(1).ratio());
