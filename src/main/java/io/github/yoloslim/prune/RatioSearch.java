@@ -201,8 +201,11 @@ final class RatioSearch {
 
     private Proposal aim() {
         if (points.isEmpty()) {
-            return new Proposal(Math.max(smallest, settings.maxRatio() / START_DIVISOR), String.format(Locale.ROOT,
-                    "start: 1/%.0f of maxRatio", START_DIVISOR));
+            double start = settings.maxRatio() / START_DIVISOR;
+            return start >= smallest
+                    ? new Proposal(start, String.format(Locale.ROOT, "start: 1/%.0f of maxRatio", START_DIVISOR))
+                    : new Proposal(smallest, String.format(Locale.ROOT, "start: the smallest reduction (1/%.0f of "
+                            + "maxRatio removes nothing after rounding)", START_DIVISOR));
         }
         OptionalDouble passed = passed();
         OptionalDouble failed = failed();

@@ -100,6 +100,10 @@ class RatioSearchTest {
         RatioSearch search = run(settings(8, 0), drop, modelOf, models);
 
         assertThat(new HashSet<>(models)).hasSameSizeAs(models);
+        // 1/16 of maxRatio removes 2 channels of 64, which rounding restores: the search starts where it removes.
+        assertThat(search.points().get(0).ratio()).isEqualTo(search.smallestReduction());
+        assertThat(search.points().get(0).reason()).isEqualTo("start: the smallest reduction (1/16 of maxRatio "
+                + "removes nothing after rounding)");
         assertThat(search.stop()).isEqualTo(RatioSearch.Stop.ROUNDING);
         assertThat((Map<?, ?>) modelOf.apply(search.passed().orElseThrow())).hasSize(2);
         assertThat((Map<?, ?>) modelOf.apply(search.failed().orElseThrow())).hasSize(3);
