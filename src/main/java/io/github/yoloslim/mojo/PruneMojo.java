@@ -119,13 +119,23 @@ public class PruneMojo extends AbstractYoloSlimMojo {
     @Parameter(property = "yoloslim.prune.targetMapDrop", defaultValue = "0")
     double targetMapDrop;
 
-    /** The largest ratio the search tries; it bisects below this. */
+    /** The largest ratio the search tries; it starts at 1/32 of this and brackets the target upwards. */
     @Parameter(property = "yoloslim.prune.maxRatio", defaultValue = "0.5")
     double maxRatio;
 
-    /** The search's evaluations at most (each is a prune, a recovery and an evaluation). */
-    @Parameter(property = "yoloslim.prune.searchSteps", defaultValue = "5")
+    /**
+     * The search's evaluations at most (each is a prune, a recovery and an evaluation); it usually stops earlier,
+     * at {@code searchResolution}.
+     */
+    @Parameter(property = "yoloslim.prune.searchSteps", defaultValue = "8")
     int searchSteps;
+
+    /**
+     * The search stops once the smallest failing ratio is at most this fraction above the largest passing one
+     * (0.1: within 10%), or when no other model lies between them after rounding to {@code roundTo}.
+     */
+    @Parameter(property = "yoloslim.prune.searchResolution", defaultValue = "0.1")
+    double searchResolution;
 
     /** Whether a search that finds no ratio within {@code targetMapDrop} fails the build; else the model stays unpruned. */
     @Parameter(property = "yoloslim.prune.failWhenNoReduction", defaultValue = "false")
@@ -184,7 +194,7 @@ public class PruneMojo extends AbstractYoloSlimMojo {
         ModelOverrides overrides = new ModelOverrides(imageSize, List.of());
         Optional<SearchSettings> search = Optional.empty();
         if (targetMapDrop != 0) {
-            search = Optional.of(new SearchSettings(targetMapDrop, maxRatio, searchSteps,
+            search = Optional.of(new SearchSettings(targetMapDrop, maxRatio, searchSteps, searchResolution,
                     new DatasetSpec(dataset.toPath().normalize(), optionalPath(annotations, "auto"),
                             datasetFormat(datasetFormat), evaluationImages),
                     new EvaluationSettings(DecodeSettings.VALIDATION, overrides, threads, 0, UnreadableImagePolicy.SKIP),

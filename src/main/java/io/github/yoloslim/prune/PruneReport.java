@@ -21,16 +21,25 @@ record PruneReport(String pluginVersion, String fingerprint, String model, Strin
     }
 
     /**
-     * The search: the target, the unpruned model's mAP, every ratio tried, and the one chosen (null when none met the
-     * target and the model was kept unpruned).
+     * The search: the target, the unpruned model's mAP, its range, resolution and budget, every ratio tried in the
+     * order tried, the same points by ratio (the measured drop curve), the final bracket (the chosen ratio is null
+     * when none met the target and the model was kept unpruned; the failed one null when none failed), and why it
+     * stopped.
      */
-    record Search(double targetMapDrop, String dataset, double baselineMap, double baselineMap50, List<Trial> trials,
-            Double chosenRatio, String verdict) {
+    record Search(double targetMapDrop, String dataset, double baselineMap, double baselineMap50, double maxRatio,
+            double resolution, int maxEvaluations, Double smallestRatio, List<Trial> trials, List<CurvePoint> curve,
+            Double chosenRatio, Double failedRatio, String stopped, String verdict) {
     }
 
-    /** One evaluated prune. */
-    record Trial(double ratio, long parameters, long macs, double parameterReduction, double macReduction, double map,
-            double map50, double drop, boolean withinTarget, double seconds) {
+    /** One evaluated prune, and why the search tried its ratio. */
+    record Trial(double ratio, int channelsRemoved, long parameters, long macs, double parameterReduction,
+            double macReduction, double map, double map50, double drop, boolean withinTarget, String reason,
+            double seconds) {
+    }
+
+    /** One point of the measured drop curve. */
+    record CurvePoint(double ratio, double parameterReduction, double macReduction, double map, double drop,
+            boolean withinTarget) {
     }
 
     /**

@@ -12,23 +12,30 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
 
 /**
  * Finds the largest channel ratio whose pruned and recovered model stays within {@code targetMapDrop} of the
- * unpruned model's mAP50-95 on an evaluation set. Accuracy falls with the ratio, so the search first tries
- * {@code maxRatio} and then bisects between the largest ratio that passed and the smallest that failed; every
- * evaluation is one full prune, recovery and COCO evaluation, so the number of steps is the cost.
+ * unpruned model's mAP50-95 on an evaluation set. {@link RatioSearch} chooses the ratios; every evaluation is one
+ * full prune, recovery and COCO evaluation, so the number of evaluations is the cost, and a ratio whose selection
+ * equals one already evaluated is never evaluated again.
  */
 final class PruneSearch {
 
-    /** Ratios are tried on a grid of 1/200, so a report's ratios read plainly. */
-    private static final double GRID_STEPS = 200;
-
     /** The model to write and what the search did. */
     record Outcome(Pruner.Candidate chosen, PruneReport.Search report) {
+    }
+
+    /** The channels a selection removes, per group: cheap (no pruning), it tells apart the models ratios give. */
+    @FunctionalInterface
+    interface Selector {
+        Map<String, int[]> removed(SelectionSettings settings);
     }
 
     private final ProgressListener listener;
@@ -37,56 +44,61 @@ final class PruneSearch {
         this.listener = listener;
     }
 
-    Outcome run(Path modelFile, ModelCost before, OnnxModel original, Pruner.CandidateMaker maker,
+    Outcome run(Path modelFile, ModelCost before, OnnxModel original, Pruner.CandidateMaker maker, Selector selector,
             SelectionSettings base, SearchSettings search, Dataset dataset, Path outputDirectory)
             throws IOException, OrtException {
         ModelEvaluator evaluator = new ModelEvaluator(search.evaluation(), listener);
         ModelEvaluation baseline = evaluator.evaluate(modelFile, "<model>", "unpruned", dataset);
+        RatioSearch ratios = new RatioSearch(baseline.stats().ap(), search,
+                ratio -> modelKey(selector.removed(base.withRatio(ratio))));
+        double smallest = ratios.smallestReduction();
+        Double smallestRatio = Double.isNaN(smallest) ? null : smallest;
+        if (smallestRatio != null) {
+            listener.stage(String.format(Locale.ROOT, "Search for the largest ratio within %.3f of mAP50-95 %.4f: "
+                    + "ratios %.3f (the smallest that removes a channel after rounding) to %.3f, resolution %.0f%%, "
+                    + "at most %d evaluations", search.targetMapDrop(), baseline.stats().ap(), smallest,
+                    search.maxRatio(), 100 * search.resolution(), search.steps()));
+        }
         List<PruneReport.Trial> trials = new ArrayList<>();
         Pruner.Candidate best = null;
-        double passed = 0;
-        double failed = search.maxRatio();
         Path scratch = Files.createTempFile(outputDirectory, "search-", ".onnx");
         try {
-            for (int step = 0; step < search.steps(); step++) {
-                double ratio = step == 0 ? search.maxRatio() : Math.round((passed + failed) / 2 * GRID_STEPS) / GRID_STEPS;
-                if (step > 0 && (ratio <= passed || ratio >= failed)) {
-                    break;
-                }
-                listener.stage(String.format(Locale.ROOT, "Search step %d of at most %d: ratio %.3f (passed %.3f, "
-                        + "failed %.3f)", step + 1, search.steps(), ratio, passed, step == 0 ? 1.0 : failed));
+            Optional<RatioSearch.Proposal> next;
+            while ((next = ratios.next()).isPresent()) {
+                double ratio = next.get().ratio();
+                listener.stage(String.format(Locale.ROOT, "Search step %d of at most %d: ratio %.3f (%s)",
+                        trials.size() + 1, search.steps(), ratio, next.get().reason()));
                 Pruner.Candidate candidate = maker.make(base.withRatio(ratio));
                 candidate.model().save(scratch);
                 ModelEvaluation evaluation = evaluator.evaluate(scratch, "<model>", "pruned", dataset);
-                double drop = baseline.stats().ap() - evaluation.stats().ap();
-                boolean within = drop <= search.targetMapDrop();
+                RatioSearch.Point point = ratios.record(evaluation.stats().ap());
                 ModelCost cost = candidate.cost();
-                PruneReport.Trial trial = new PruneReport.Trial(ratio, cost.parameters(), cost.macs(),
-                        reduction(before.parameters(), cost.parameters()), reduction(before.macs(), cost.macs()),
-                        evaluation.stats().ap(), evaluation.stats().ap50(), drop, within,
-                        candidate.seconds() + evaluation.seconds());
+                PruneReport.Trial trial = new PruneReport.Trial(ratio,
+                        candidate.removed().values().stream().mapToInt(channels -> channels.length).sum(),
+                        cost.parameters(), cost.macs(), reduction(before.parameters(), cost.parameters()),
+                        reduction(before.macs(), cost.macs()), point.map(), evaluation.stats().ap50(), point.drop(),
+                        point.withinTarget(), point.reason(), candidate.seconds() + evaluation.seconds());
                 trials.add(trial);
-                listener.stage(String.format(Locale.ROOT, "  ratio %.3f: parameters −%.1f%%, MACs −%.1f%%, mAP50-95 "
-                        + "%.4f (drop %.4f, %s <targetMapDrop>%.3f</targetMapDrop>)", ratio,
-                        100 * trial.parameterReduction(), 100 * trial.macReduction(), trial.map(), drop,
-                        within ? "within" : "beyond", search.targetMapDrop()));
-                if (within) {
-                    passed = ratio;
-                    best = candidate;
-                    if (step == 0) {
-                        break;
-                    }
-                } else {
-                    failed = ratio;
+                listener.stage(String.format(Locale.ROOT, "  ratio %.3f: parameters −%.1f%%, MACs −%.1f%%, "
+                        + "mAP50-95 %.4f (drop %.4f, %s <targetMapDrop>%.3f</targetMapDrop>) in %.0f s", ratio,
+                        100 * trial.parameterReduction(), 100 * trial.macReduction(), trial.map(), trial.drop(),
+                        trial.withinTarget() ? "within" : "beyond", search.targetMapDrop(), trial.seconds()));
+                if (point.withinTarget()) {
+                    best = candidate; // passing ratios only grow: this is the largest so far
                 }
             }
         } finally {
             Files.deleteIfExists(scratch);
         }
+        String stopped = ratios.stop().text();
+        listener.stage(String.format(Locale.ROOT, "Search stopped after %d evaluations: %s", trials.size(), stopped));
         String verdict;
         if (best == null) {
-            verdict = String.format(Locale.ROOT, "no reduction within %.3f: the smallest ratio tried (%.3f) dropped "
-                    + "mAP50-95 by %.4f", search.targetMapDrop(), failed, trials.get(trials.size() - 1).drop());
+            verdict = trials.isEmpty() ? String.format(Locale.ROOT, "no reduction within %.3f: %s",
+                    search.targetMapDrop(), stopped)
+                    : String.format(Locale.ROOT, "no reduction within %.3f: the smallest ratio tried (%.3f) dropped "
+                    + "mAP50-95 by %.4f", search.targetMapDrop(), ratios.failed().getAsDouble(), trials.stream()
+                    .min(Comparator.comparingDouble(PruneReport.Trial::ratio)).orElseThrow().drop());
             if (search.failWhenNoReduction()) {
                 throw new InvalidInputException(verdict + ". Raise <targetMapDrop>, give more or more typical "
                         + "<calibrationImages>, or set <failWhenNoReduction>false</failWhenNoReduction> to keep the "
@@ -96,16 +108,29 @@ final class PruneSearch {
             best = new Pruner.Candidate(base.withRatio(0), Map.of(), original, List.of(verdict + "; model kept "
                     + "unpruned"), List.of(), before, 0);
         } else {
-            double chosenRatio = passed;
+            double chosenRatio = ratios.passed().getAsDouble();
             PruneReport.Trial chosen = trials.stream().filter(t -> t.ratio() == chosenRatio).findFirst().orElseThrow();
             verdict = String.format(Locale.ROOT, "ratio %.3f: parameters −%.1f%%, mAP50-95 drop %.4f within %.3f "
-                    + "after %d evaluations", passed, 100 * chosen.parameterReduction(), chosen.drop(),
+                    + "after %d evaluations", chosenRatio, 100 * chosen.parameterReduction(), chosen.drop(),
                     search.targetMapDrop(), trials.size());
             listener.stage("Search chose " + verdict);
         }
+        List<PruneReport.CurvePoint> curve = trials.stream()
+                .sorted(Comparator.comparingDouble(PruneReport.Trial::ratio))
+                .map(t -> new PruneReport.CurvePoint(t.ratio(), t.parameterReduction(), t.macReduction(), t.map(),
+                        t.drop(), t.withinTarget()))
+                .toList();
         return new Outcome(best, new PruneReport.Search(search.targetMapDrop(), dataset.description(),
-                baseline.stats().ap(), baseline.stats().ap50(), trials, best.removed().isEmpty() ? null : passed,
-                verdict));
+                baseline.stats().ap(), baseline.stats().ap50(), search.maxRatio(), search.resolution(), search.steps(),
+                smallestRatio, trials, curve, best.removed().isEmpty() ? null : ratios.passed().getAsDouble(),
+                ratios.failed().isPresent() ? ratios.failed().getAsDouble() : null, stopped, verdict));
+    }
+
+    /** Equal for selections that remove the same channels, i.e. give the same model. */
+    static Map<String, List<Integer>> modelKey(Map<String, int[]> removed) {
+        Map<String, List<Integer>> key = new TreeMap<>();
+        removed.forEach((group, channels) -> key.put(group, Arrays.stream(channels).boxed().toList()));
+        return key;
     }
 
     private static double reduction(long before, long after) {

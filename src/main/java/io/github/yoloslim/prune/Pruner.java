@@ -161,8 +161,11 @@ public final class Pruner {
         Candidate chosen;
         PruneReport.Search searchReport = null;
         if (request.search().isPresent()) {
+            PruneSearch.Selector selector = settings -> ChannelSelection.select(analysis.groups(), normalised, raw,
+                    settings).removed();
             PruneSearch.Outcome outcome = new PruneSearch(listener).run(request.model(), before, model, maker,
-                    request.selection(), request.search().get(), evaluationSet.orElseThrow(), outputDirectory);
+                    selector, request.selection(), request.search().get(), evaluationSet.orElseThrow(),
+                    outputDirectory);
             chosen = outcome.chosen();
             searchReport = outcome.report();
         } else {

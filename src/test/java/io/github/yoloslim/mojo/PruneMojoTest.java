@@ -80,7 +80,8 @@ class PruneMojoTest {
         assertThat(mojo.sensitivity).isTrue();
         assertThat(mojo.targetMapDrop).isEqualTo(0);
         assertThat(mojo.maxRatio).isEqualTo(0.5);
-        assertThat(mojo.searchSteps).isEqualTo(5);
+        assertThat(mojo.searchSteps).isEqualTo(8);
+        assertThat(mojo.searchResolution).isEqualTo(0.1);
         assertThat(mojo.failWhenNoReduction).isFalse();
     }
 

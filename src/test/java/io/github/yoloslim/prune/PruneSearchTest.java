@@ -27,8 +27,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * The search's bisection with real evaluations: "pruning" at a ratio yields a detector that finds the ground-truth
- * box exactly (mAP 1) up to a breaking ratio and one 8 px off (IoU 0.6, mAP 0.3) beyond it.
+ * The search with real evaluations: "pruning" at a ratio yields a detector that finds the ground-truth box exactly
+ * (mAP 1) up to a breaking ratio and one 8 px off (IoU 0.6, mAP 0.3) beyond it.
  */
 class PruneSearchTest {
 
@@ -67,33 +67,54 @@ class PruneSearchTest {
         };
     }
 
+    /** A network where every step of the search's grid removes one more channel. */
+    private static Map<String, int[]> channelPerGridStep(SelectionSettings settings) {
+        int removed = (int) Math.round(settings.ratio() * RatioSearch.GRID);
+        return removed == 0 ? Map.of() : Map.of("g", java.util.stream.IntStream.range(0, removed).toArray());
+    }
+
     private PruneSearch.Outcome search(double breaking, double target, boolean failWhenNoReduction) throws Exception {
-        SearchSettings settings = new SearchSettings(target, 0.5, 5, new DatasetSpec(dir, Optional.empty(),
+        SearchSettings settings = new SearchSettings(target, 0.5, 8, 0.1, new DatasetSpec(dir, Optional.empty(),
                 Optional.empty(), 0), new EvaluationSettings(DecodeSettings.VALIDATION, ModelOverrides.NONE, 1, 0,
                 UnreadableImagePolicy.FAIL), failWhenNoReduction);
         return new PruneSearch(ProgressListener.silent()).run(modelFile, new ModelCost(1000, 1000, 1), exact,
-                breakingAbove(breaking), new SelectionSettings(0.1, -1, 1, 0, 1), settings, dataset, dir);
+                breakingAbove(breaking), PruneSearchTest::channelPerGridStep, new SelectionSettings(0.1, -1, 1, 0, 1),
+                settings, dataset, dir);
     }
 
     @Test
-    void bisectsToTheLargestRatioWithinTheTarget() throws Exception {
+    void findsTheLargestRatioWithinTheTargetAndReportsEveryTrial() throws Exception {
         PruneSearch.Outcome outcome = search(0.2, 0.01, false);
-        assertThat(tried).containsExactly(0.5, 0.25, 0.125, 0.19, 0.22);
-        assertThat(outcome.chosen().settings().ratio()).isEqualTo(0.19);
-        assertThat(outcome.report().chosenRatio()).isEqualTo(0.19);
-        assertThat(outcome.report().baselineMap()).isEqualTo(1.0);
-        assertThat(outcome.report().trials()).extracting(PruneReport.Trial::withinTarget)
-                .containsExactly(false, false, true, true, false);
-        assertThat(outcome.report().trials().get(0).drop()).isGreaterThan(0.5);
-        assertThat(outcome.report().trials().get(2).parameterReduction()).isEqualTo(0.125);
-        assertThat(outcome.report().verdict()).startsWith("ratio 0.190: parameters −19.0%");
+        PruneReport.Search report = outcome.report();
+        // Brackets upwards from 1/16 of maxRatio by ×6, then narrows to within 10% below the breaking ratio.
+        assertThat(tried).startsWith(0.031, 0.186, 0.5).doesNotHaveDuplicates();
+        assertThat(report.trials()).extracting(PruneReport.Trial::ratio).containsExactlyElementsOf(tried);
+        double chosen = outcome.chosen().settings().ratio();
+        assertThat(chosen).isBetween(0.2 / 1.1, 0.2);
+        assertThat(report.chosenRatio()).isEqualTo(chosen);
+        assertThat(report.failedRatio()).isGreaterThan(0.2).isLessThanOrEqualTo(chosen * 1.1 + 0.0005);
+        assertThat(report.stopped()).isEqualTo(RatioSearch.Stop.RESOLUTION.text());
+        assertThat(report.baselineMap()).isEqualTo(1.0);
+        assertThat(report.maxEvaluations()).isEqualTo(8);
+        assertThat(report.smallestRatio()).isEqualTo(0.001);
+        assertThat(report.trials()).allMatch(t -> t.withinTarget() == (t.ratio() <= 0.2))
+                .allMatch(t -> t.withinTarget() ? t.drop() == 0 : t.drop() > 0.5)
+                .allMatch(t -> t.parameterReduction() == t.ratio() && t.channelsRemoved() == 1)
+                .allMatch(t -> !t.reason().isEmpty());
+        assertThat(report.trials().get(0).reason()).isEqualTo("start: 1/16 of maxRatio");
+        assertThat(report.curve()).extracting(PruneReport.CurvePoint::ratio).isSorted()
+                .containsExactlyInAnyOrderElementsOf(tried);
+        assertThat(report.verdict()).startsWith(String.format(java.util.Locale.ROOT, "ratio %.3f: parameters −%.1f%%",
+                chosen, 100 * chosen)).endsWith("after " + tried.size() + " evaluations");
     }
 
     @Test
-    void maxRatioWithinTheTargetEndsAfterOneEvaluation() throws Exception {
+    void maxRatioWithinTheTargetEndsTheSearch() throws Exception {
         PruneSearch.Outcome outcome = search(0.9, 0.01, false);
-        assertThat(tried).containsExactly(0.5);
+        assertThat(tried).containsExactly(0.031, 0.186, 0.5);
         assertThat(outcome.chosen().settings().ratio()).isEqualTo(0.5);
+        assertThat(outcome.report().stopped()).isEqualTo(RatioSearch.Stop.MAX_RATIO_PASSED.text());
+        assertThat(outcome.report().failedRatio()).isNull();
     }
 
     @Test
@@ -102,7 +123,10 @@ class PruneSearchTest {
         assertThat(outcome.chosen().model()).isSameAs(exact);
         assertThat(outcome.chosen().removed()).isEmpty();
         assertThat(outcome.report().chosenRatio()).isNull();
-        assertThat(outcome.report().verdict()).startsWith("no reduction within 0.010");
+        assertThat(outcome.report().verdict()).isEqualTo("no reduction within 0.010: the smallest ratio tried "
+                + "(0.001) dropped mAP50-95 by 0.7000");
+        assertThat(outcome.report().stopped()).isEqualTo(RatioSearch.Stop.SMALLEST_FAILED.text());
+        assertThat(tried).last().isEqualTo(0.001);
 
         assertThatThrownBy(() -> search(0, 0.01, true)).isInstanceOf(InvalidInputException.class)
                 .hasMessageContaining("no reduction within 0.010")
@@ -111,11 +135,14 @@ class PruneSearchTest {
 
     @Test
     void badSearchSettingsNameTheElement() {
-        assertThatThrownBy(() -> new SearchSettings(-0.1, 0.5, 5, null, null, false))
+        assertThatThrownBy(() -> new SearchSettings(-0.1, 0.5, 5, 0.1, null, null, false))
                 .isInstanceOf(InvalidInputException.class).hasMessageStartingWith("<targetMapDrop>-0.1</targetMapDrop>");
-        assertThatThrownBy(() -> new SearchSettings(0.02, 1, 5, null, null, false))
+        assertThatThrownBy(() -> new SearchSettings(0.02, 1, 5, 0.1, null, null, false))
                 .isInstanceOf(InvalidInputException.class).hasMessageStartingWith("<maxRatio>1.0</maxRatio>");
-        assertThatThrownBy(() -> new SearchSettings(0.02, 0.5, 0, null, null, false))
+        assertThatThrownBy(() -> new SearchSettings(0.02, 0.5, 0, 0.1, null, null, false))
                 .isInstanceOf(InvalidInputException.class).hasMessageStartingWith("<searchSteps>0</searchSteps>");
+        assertThatThrownBy(() -> new SearchSettings(0.02, 0.5, 5, 1.5, null, null, false))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessageStartingWith("<searchResolution>1.5</searchResolution>");
     }
 }
