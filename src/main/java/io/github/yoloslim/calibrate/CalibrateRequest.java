@@ -1,6 +1,7 @@
 package io.github.yoloslim.calibrate;
 
 import io.github.yoloslim.InvalidInputException;
+import io.github.yoloslim.data.UnreadableImagePolicy;
 import io.github.yoloslim.onnx.ModelOverrides;
 import io.github.yoloslim.quantize.QdqOptions;
 import io.github.yoloslim.runtime.Threads;
@@ -22,10 +23,11 @@ import java.util.Optional;
  * @param tensorRtVersion the TensorRT version the calibration cache is written for, e.g. {@code 10.15.1}
  * @param threads inference and statistics threads
  * @param batchSize images per inference call for dynamic-batch models
+ * @param unreadableImages what an image that cannot be decoded does
  */
 public record CalibrateRequest(Path model, Optional<Path> input, Path calibrationImages, int maxImages,
         RangeMethod method, double percentile, QdqOptions qdq, String tensorRtVersion, ModelOverrides overrides,
-        int threads, int batchSize, Path outputDirectory) {
+        int threads, int batchSize, UnreadableImagePolicy unreadableImages, Path outputDirectory) {
 
     public CalibrateRequest {
         if (!(percentile > 0 && percentile <= 100)) {

@@ -5,8 +5,8 @@ import java.util.Map;
 
 /**
  * The content of {@code calibration.json}: what was calibrated from what, every activation's amax, each scale
- * group's range under every method, and the outputs' hashes. It holds no timestamps, so the same inputs give the
- * same bytes.
+ * group's range under every method ({@code pipeline.json} beside it holds the outputs' hashes). It holds no
+ * timestamps, so the same inputs give the same bytes.
  *
  * @param fingerprint the hash of everything the outputs depend on; a rerun with the same one is up to date
  * @param int8Encoding how activations and weights are stored ({@code s8s8}, {@code u8s8-7bit}, ...), which says
@@ -14,8 +14,7 @@ import java.util.Map;
  */
 record CalibrationReport(String pluginVersion, String fingerprint, Source model, Images images, String method,
         double percentile, String qdqFormat, String int8Encoding, String tensorRtVersion, Map<String, Double> amax, List<Group> groups,
-        List<String> placement,
-        Map<String, Source> outputs) {
+        List<String> placement) {
 
     /** A file and its content hash. */
     record Source(String file, String sha256) {

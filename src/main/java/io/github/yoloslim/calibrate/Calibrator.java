@@ -1,18 +1,16 @@
 package io.github.yoloslim.calibrate;
 
 import ai.onnxruntime.OrtException;
-import io.github.yoloslim.InvalidInputException;
+import io.github.yoloslim.cache.ArtifactNames;
 import io.github.yoloslim.cache.AtomicFiles;
 import io.github.yoloslim.cache.Json;
-import io.github.yoloslim.cache.OutputDirectory;
-import io.github.yoloslim.cache.PipelineRecord;
 import io.github.yoloslim.cache.PipelineStage;
 import io.github.yoloslim.cache.PluginVersion;
-import io.github.yoloslim.cache.Sha256;
+import io.github.yoloslim.cache.StageKey;
+import io.github.yoloslim.cache.StageRun;
+import io.github.yoloslim.cache.StageRun.StageInput;
 import io.github.yoloslim.data.ImageSelection;
 import io.github.yoloslim.data.Letterbox;
-import io.github.yoloslim.data.LetterboxFeed;
-import io.github.yoloslim.data.LetterboxFeed.Item;
 import io.github.yoloslim.onnx.GraphView;
 import io.github.yoloslim.onnx.OnnxModel;
 import io.github.yoloslim.onnx.YoloModelInfo;
@@ -21,13 +19,14 @@ import io.github.yoloslim.progress.ProgressListener;
 import io.github.yoloslim.quantize.QdqPlacement;
 import io.github.yoloslim.quantize.QdqQuantizer;
 import io.github.yoloslim.quantize.TensorRtCalibrationCache;
+import io.github.yoloslim.runtime.BatchSizes;
+import io.github.yoloslim.runtime.ImageBatches;
 import io.github.yoloslim.runtime.TappedSession;
 
 import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.FloatBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -36,8 +35,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -49,10 +48,6 @@ import java.util.concurrent.Future;
  */
 public final class Calibrator {
 
-    /** The report's file name in the output directory. */
-    public static final String REPORT = "calibration.json";
-    /** TensorRT's calibration cache's file name in the output directory. */
-    public static final String CACHE = "calibration.cache";
 
     /** NVIDIA advises at least 500 calibration images; fewer than this is worth a warning. */
     static final int FEW_IMAGES = 100;
@@ -68,8 +63,6 @@ public final class Calibrator {
      */
     static final int SAMPLES_PER_IMAGE = 1 << 17;
 
-    private static final long PROGRESS_INTERVAL_NANOS = 10_000_000_000L;
-
     private final ProgressListener listener;
 
     public Calibrator(ProgressListener listener) {
@@ -78,88 +71,87 @@ public final class Calibrator {
 
     /** Calibrates, or reports that the outputs are up to date. */
     public CalibrationResult run(CalibrateRequest request) throws IOException, OrtException {
-        Path outputDirectory = OutputDirectory.prepare(request.outputDirectory());
-        PipelineRecord pipeline = PipelineRecord.read(outputDirectory);
-        PipelineRecord.StageInput input = pipeline.inputFor(PipelineStage.CALIBRATE, request.input(), request.model(),
-                outputDirectory);
-        Path inputFile = input.file();
-        String parameter = input.parameter();
-        listener.detail("calibrate input: " + input.explanation());
-        OnnxModel model = OnnxModel.load(inputFile, parameter);
-        YoloModelInfo info = YoloModelInspector.inspect(model, parameter, request.overrides());
-        QdqPlacement plan = QdqPlacement.plan(model, request.qdq());
-        List<String> tensors = measured(model, plan);
+        try (StageRun run = StageRun.begin(PipelineStage.CALIBRATE, request.outputDirectory(), request.model(),
+                listener)) {
+            StageInput input = run.input(request.input());
+            listener.detail("calibrate input: " + input.explanation());
+            OnnxModel model = OnnxModel.load(input.file(), input.parameter());
+            YoloModelInfo info = YoloModelInspector.inspect(model, input.parameter(), request.overrides());
+            QdqPlacement plan = QdqPlacement.plan(model, request.qdq());
+            List<String> tensors = measured(model, plan);
+            ImageSelection selection = selectImages(request);
+            StageKey key = key(run.key(input), request, selection.contentHash(request.calibrationImages()));
 
+            Path outputDirectory = run.outputDirectory();
+            Path quantizedFile = outputDirectory.resolve(ArtifactNames.quantizedModel(request.model()));
+            Path cacheFile = outputDirectory.resolve(ArtifactNames.CALIBRATION_CACHE);
+            Path reportFile = outputDirectory.resolve(ArtifactNames.CALIBRATION_REPORT);
+            if (run.upToDate(key).isPresent()) {
+                listener.stage("Calibration up to date: " + quantizedFile.getFileName() + " and "
+                        + ArtifactNames.CALIBRATION_CACHE + " match the model, images and settings ("
+                        + ArtifactNames.CALIBRATION_REPORT + ")");
+                return new CalibrationResult(CalibrationResult.Outcome.UP_TO_DATE, quantizedFile, cacheFile,
+                        reportFile, selection.images().size(), tensors.size());
+            }
+
+            listener.stage(String.format(Locale.ROOT, "Calibrating %s (%s layout, %s: Q/DQ on %d activations, %d "
+                    + "measured) on %d of %d images from %s, method %s", input.file().getFileName(),
+                    StageKey.configName(request.qdq().format()), request.qdq().encoding().id(),
+                    plan.quantizedTensors().size(), tensors.size(), selection.images().size(), selection.available(),
+                    request.calibrationImages(), request.method().id()));
+            Statistics statistics = collect(model, info, tensors, selection.images(), request);
+            List<CalibrationReport.Group> groups = groupRanges(plan, statistics.histograms(), request);
+            Map<String, Double> amax = new TreeMap<>();
+            groups.forEach(group -> group.tensors().forEach(tensor -> amax.put(tensor, group.amax())));
+
+            QdqQuantizer.quantize(model, plan, amax).save(quantizedFile);
+            // The header names the calibrator that reads the cache, not the method that measured the ranges.
+            String cache = TensorRtCalibrationCache.format(
+                    TensorRtCalibrationCache.versionTag(request.tensorRtVersion(), "tensorRtVersion"),
+                    TensorRtCalibrationCache.ENTROPY_CALIBRATION_2, amax);
+            AtomicFiles.write(cacheFile, cache.getBytes(StandardCharsets.UTF_8));
+            CalibrationReport report = new CalibrationReport(PluginVersion.get(), key.fingerprint(),
+                    new CalibrationReport.Source(input.file().getFileName().toString(), input.sha256()),
+                    new CalibrationReport.Images(request.calibrationImages().getFileName().toString(),
+                            statistics.used(), selection.available(), statistics.skipped(),
+                            key.inputs().get("calibrationImages")),
+                    request.method().id(), request.percentile(), StageKey.configName(request.qdq().format()),
+                    request.qdq().encoding().id(), request.tensorRtVersion(), amax, groups, plan.notes());
+            AtomicFiles.write(reportFile, Json.mapper().writeValueAsBytes(report));
+            run.commit(key, input, quantizedFile, List.of(cacheFile, reportFile));
+            listener.stage(String.format(Locale.ROOT, "Wrote %s, %s and %s (%d scale groups from %d images in %.1f s, "
+                    + "%.1f images/s)", quantizedFile.getFileName(), ArtifactNames.CALIBRATION_CACHE,
+                    ArtifactNames.CALIBRATION_REPORT, groups.size(), statistics.used(),
+                    statistics.seconds(), statistics.used() / statistics.seconds()));
+            return new CalibrationResult(CalibrationResult.Outcome.CALIBRATED, quantizedFile, cacheFile, reportFile,
+                    statistics.used(), tensors.size());
+        }
+    }
+
+    /** The calibration images, with a warning when there are too few for steady ranges. */
+    private ImageSelection selectImages(CalibrateRequest request) throws IOException {
         ImageSelection selection = ImageSelection.from(request.calibrationImages(), "calibrationImages",
                 request.maxImages());
-        List<Path> images = selection.images();
-        if (images.size() < FEW_IMAGES) {
-            listener.warn("Calibrating on " + images.size() + " images; ranges from fewer than " + FEW_IMAGES
-                    + " images are noisy (NVIDIA advises 500). Add images to <calibrationImages> "
+        if (selection.images().size() < FEW_IMAGES) {
+            listener.warn("Calibrating on " + selection.images().size() + " images; ranges from fewer than "
+                    + FEW_IMAGES + " images are noisy (NVIDIA advises 500). Add images to <calibrationImages> "
                     + request.calibrationImages() + ".");
         }
+        return selection;
+    }
 
-        String modelHash = Sha256.ofFile(inputFile);
-        String imagesHash = selection.contentHash(request.calibrationImages());
-        String fingerprint = Sha256.builder()
-                .add("model", modelHash)
-                .add("images", imagesHash)
-                .add("method", request.method())
-                .add("percentile", request.percentile())
-                .add("qdq", request.qdq())
-                .add("tensorRtVersion", request.tensorRtVersion())
-                .add("overrides", request.overrides())
-                .add("plugin", PluginVersion.get())
-                .hex();
-        Path quantizedFile = outputDirectory.resolve(OnnxModel.baseName(request.model()) + ".int8.onnx");
-        Path cacheFile = outputDirectory.resolve(CACHE);
-        Path reportFile = outputDirectory.resolve(REPORT);
-        if (upToDate(reportFile, fingerprint, quantizedFile, cacheFile)) {
-            recordStage(pipeline, request, quantizedFile, modelHash, imagesHash);
-            listener.stage("Calibration up to date: " + quantizedFile.getFileName() + " and " + CACHE
-                    + " match the model, images and settings (" + REPORT + ")");
-            return new CalibrationResult(CalibrationResult.Outcome.UP_TO_DATE, quantizedFile, cacheFile, reportFile,
-                    images.size(), tensors.size());
-        }
-
-        listener.stage(String.format(Locale.ROOT, "Calibrating %s (%s layout, %s: Q/DQ on %d activations, %d "
-                + "measured) on %d of %d images from %s, method %s", inputFile.getFileName(),
-                request.qdq().format().name().toLowerCase(Locale.ROOT), request.qdq().encoding().id(),
-                plan.quantizedTensors().size(),
-                tensors.size(), images.size(), selection.available(), request.calibrationImages(),
-                request.method().id()));
-        Statistics statistics = collect(model, info, tensors, images, request);
-
-        List<CalibrationReport.Group> groups = groupRanges(plan, statistics.histograms(), request);
-        Map<String, Double> amax = new TreeMap<>();
-        groups.forEach(group -> group.tensors().forEach(tensor -> amax.put(tensor, group.amax())));
-
-        OnnxModel quantized = QdqQuantizer.quantize(model, plan, amax);
-        quantized.save(quantizedFile);
-        // The header names the calibrator that reads the cache, not the method that measured the ranges.
-        String cache = TensorRtCalibrationCache.format(
-                TensorRtCalibrationCache.versionTag(request.tensorRtVersion(), "tensorRtVersion"),
-                TensorRtCalibrationCache.ENTROPY_CALIBRATION_2, amax);
-        AtomicFiles.write(cacheFile, cache.getBytes(StandardCharsets.UTF_8));
-        Map<String, CalibrationReport.Source> outputs = new TreeMap<>();
-        outputs.put("quantizedModel", new CalibrationReport.Source(quantizedFile.getFileName().toString(),
-                Sha256.ofFile(quantizedFile)));
-        outputs.put("calibrationCache", new CalibrationReport.Source(CACHE, Sha256.ofFile(cacheFile)));
-        CalibrationReport report = new CalibrationReport(PluginVersion.get(), fingerprint,
-                new CalibrationReport.Source(inputFile.getFileName().toString(), modelHash),
-                new CalibrationReport.Images(request.calibrationImages().getFileName().toString(), statistics.used(),
-                        selection.available(), statistics.skipped(), imagesHash),
-                request.method().id(), request.percentile(),
-                request.qdq().format().name().toLowerCase(Locale.ROOT), request.qdq().encoding().id(),
-                request.tensorRtVersion(), amax, groups,
-                plan.notes(), outputs);
-        AtomicFiles.write(reportFile, Json.mapper().writeValueAsBytes(report));
-        recordStage(pipeline, request, quantizedFile, modelHash, imagesHash);
-        listener.stage(String.format(Locale.ROOT, "Wrote %s, %s and %s (%d scale groups from %d images in %.1f s, "
-                + "%.1f images/s)", quantizedFile.getFileName(), CACHE, REPORT, groups.size(), statistics.used(),
-                statistics.seconds(), statistics.used() / statistics.seconds()));
-        return new CalibrationResult(CalibrationResult.Outcome.CALIBRATED, quantizedFile, cacheFile, reportFile,
-                statistics.used(), tensors.size());
+    /** Everything the outputs depend on; threads and batch size do not change them. */
+    private static StageKey key(StageKey key, CalibrateRequest request, String imagesHash) {
+        return key.input("calibrationImages", imagesHash)
+                .parameter("method", request.method())
+                .parameter("percentile", request.percentile())
+                .parameter("qdqFormat", request.qdq().format())
+                .parameter("int8Encoding", request.qdq().encoding().id())
+                .names("excludeNodes", request.qdq().excludeNodes())
+                .names("excludeOpTypes", request.qdq().excludeOpTypes())
+                .parameter("tensorRtVersion", request.tensorRtVersion())
+                .parameter("imageSize", request.overrides().imageSize())
+                .parameter("classNames", request.overrides().classNames());
     }
 
     /**
@@ -212,55 +204,27 @@ public final class Calibrator {
     /** One pass over the images; each tensor's histogram is filled in image order, so results are deterministic. */
     private Statistics collect(OnnxModel model, YoloModelInfo info, List<String> tensors, List<Path> images,
             CalibrateRequest request) throws IOException, OrtException {
-        long start = System.nanoTime();
         Map<String, ActivationHistogram> histograms = new LinkedHashMap<>();
         tensors.forEach(tensor -> histograms.put(tensor, new ActivationHistogram()));
-        int used = 0;
-        int skipped = 0;
+        int batchSize = BatchSizes.resolve(request.batchSize(), info.fixedBatch());
         ExecutorService pool = Executors.newFixedThreadPool(request.threadCount());
-        try (TappedSession session = TappedSession.open(model, info, tensors, request.threadCount())) {
-            int batch = info.fixedBatch() > 0 ? info.fixedBatch() : Math.max(1, request.batchSize());
-            Letterbox letterbox = new Letterbox(info.inputHeight(), info.inputWidth());
-            int imageFloats = letterbox.inputLength();
-            float[] input = new float[batch * imageFloats];
-            long lastReport = System.nanoTime();
-            int done = 0;
-            try (LetterboxFeed<Path> feed = new LetterboxFeed<>(images, path -> path, letterbox, 2 * batch)) {
-                while (feed.hasNext()) {
-                    int filled = 0;
-                    while (filled < batch && feed.hasNext()) {
-                        Item<Path> item = feed.next();
-                        done++;
-                        if (item.error() != null) {
-                            listener.warn("Skipping unreadable calibration image: " + item.error().getMessage());
-                            skipped++;
-                            continue;
-                        }
-                        System.arraycopy(item.pixels(), 0, input, filled * imageFloats, imageFloats);
-                        filled++;
-                    }
-                    if (filled == 0) {
-                        continue;
-                    }
-                    Map<String, FloatBuffer> outputs = new LinkedHashMap<>();
-                    session.run(input, filled, outputs::put);
-                    accumulate(pool, histograms, outputs, filled, used);
-                    used += filled;
-                    if (System.nanoTime() - lastReport > PROGRESS_INTERVAL_NANOS && feed.hasNext()) {
-                        lastReport = System.nanoTime();
-                        listener.stage(String.format(Locale.ROOT, "  calibration: %d/%d images, %.1f images/s", done,
-                                images.size(), done / ((lastReport - start) / 1e9)));
-                    }
-                }
+        try (TappedSession session = TappedSession.open(model, info, tensors, request.threadCount());
+                ImageBatches<Path> batches = ImageBatches.of(images, path -> path,
+                        new Letterbox(info.inputHeight(), info.inputWidth()), batchSize, request.unreadableImages(),
+                        new ImageBatches.Source("calibrationImages", request.calibrationImages(), "calibration"),
+                        listener)) {
+            int used = 0;
+            while (batches.hasNext()) {
+                ImageBatches.Batch<Path> batch = batches.next();
+                Map<String, FloatBuffer> outputs = new LinkedHashMap<>();
+                session.run(batch.pixels(), batch.size(), outputs::put);
+                accumulate(pool, histograms, outputs, batch.size(), used);
+                used += batch.size();
             }
+            return new Statistics(histograms, used, batches.skipped().size(), batches.seconds());
         } finally {
             pool.shutdownNow();
         }
-        if (used == 0) {
-            throw new InvalidInputException("none of the " + images.size() + " images in <calibrationImages> "
-                    + request.calibrationImages() + " could be read. Point it at a folder of JPEG or PNG images.");
-        }
-        return new Statistics(histograms, used, skipped, (System.nanoTime() - start) / 1e9);
     }
 
     /**
@@ -314,42 +278,5 @@ public final class Calibrator {
             stride++;
         }
         return stride;
-    }
-
-    private static boolean upToDate(Path reportFile, String fingerprint, Path quantizedFile, Path cacheFile)
-            throws IOException {
-        if (!Files.isRegularFile(reportFile) || !Files.isRegularFile(quantizedFile) || !Files.isRegularFile(cacheFile)) {
-            return false;
-        }
-        CalibrationReport previous;
-        try {
-            previous = Json.mapper().readValue(reportFile.toFile(), CalibrationReport.class);
-        } catch (IOException e) {
-            return false;
-        }
-        return fingerprint.equals(previous.fingerprint()) && previous.outputs() != null
-                && sameHash(previous.outputs().get("quantizedModel"), quantizedFile)
-                && sameHash(previous.outputs().get("calibrationCache"), cacheFile);
-    }
-
-    private static boolean sameHash(CalibrationReport.Source recorded, Path file) throws IOException {
-        return recorded != null && recorded.sha256().equals(Sha256.ofFile(file));
-    }
-
-    private static void recordStage(PipelineRecord pipeline, CalibrateRequest request, Path quantizedFile,
-            String modelHash, String imagesHash) throws IOException {
-        Map<String, String> inputs = new TreeMap<>();
-        inputs.put("model", modelHash);
-        inputs.put("calibrationImages", imagesHash);
-        Map<String, Object> parameters = new TreeMap<>();
-        parameters.put("method", request.method().id());
-        parameters.put("percentile", request.percentile());
-        parameters.put("qdqFormat", request.qdq().format().name().toLowerCase(Locale.ROOT));
-        parameters.put("int8Encoding", request.qdq().encoding().id());
-        parameters.put("maxImages", request.maxImages());
-        parameters.put("tensorRtVersion", request.tensorRtVersion());
-        pipeline.with(PipelineStage.CALIBRATE, new PipelineRecord.StageOutput(quantizedFile.getFileName().toString(),
-                Sha256.ofFile(quantizedFile), inputs, parameters, PluginVersion.get()))
-                .write(request.outputDirectory());
     }
 }

@@ -1,10 +1,9 @@
 package io.github.yoloslim.engine;
 
+import io.github.yoloslim.cache.FileSnapshot;
 import io.github.yoloslim.onnx.YoloModelInfo;
 import io.github.yoloslim.progress.ProgressListener;
 import io.github.yoloslim.runtime.Detector;
-
-import java.nio.file.Path;
 
 /**
  * Builds and runs serialized engines. Implementations are found with {@link java.util.ServiceLoader}; the one
@@ -25,5 +24,5 @@ public interface EngineBuilder {
     BuiltEngine build(EngineSpec spec, ProgressListener listener) throws EngineBuildException;
 
     /** Loads a plan and runs it on the GPU with the same input and output as the ONNX model it came from. */
-    Detector open(Path plan, YoloModelInfo info) throws EngineBuildException;
+    Detector open(FileSnapshot plan, YoloModelInfo info) throws EngineBuildException;
 }

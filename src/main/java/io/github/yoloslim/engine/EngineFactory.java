@@ -1,14 +1,15 @@
 package io.github.yoloslim.engine;
 
 import io.github.yoloslim.InvalidInputException;
+import io.github.yoloslim.cache.ArtifactNames;
 import io.github.yoloslim.cache.AtomicFiles;
 import io.github.yoloslim.cache.Json;
-import io.github.yoloslim.cache.OutputDirectory;
-import io.github.yoloslim.cache.PipelineRecord;
 import io.github.yoloslim.cache.PipelineStage;
 import io.github.yoloslim.cache.PluginVersion;
 import io.github.yoloslim.cache.Sha256;
-import io.github.yoloslim.calibrate.Calibrator;
+import io.github.yoloslim.cache.StageKey;
+import io.github.yoloslim.cache.StageRun;
+import io.github.yoloslim.cache.StageRun.StageInput;
 import io.github.yoloslim.onnx.OnnxModel;
 import io.github.yoloslim.onnx.YoloModelInfo;
 import io.github.yoloslim.onnx.YoloModelInspector;
@@ -18,10 +19,10 @@ import io.github.yoloslim.quantize.QdqPlacement;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 
 /**
  * {@code build-engine}'s core: picks the model and precision, probes the machine, and builds a TensorRT plan
@@ -29,9 +30,6 @@ import java.util.TreeMap;
  * GPU. Writes {@code <name>.plan}, {@code engine-manifest.json} and the timing cache, each atomically.
  */
 public final class EngineFactory {
-
-    /** The manifest's file name in the output directory. */
-    public static final String MANIFEST = "engine-manifest.json";
 
     private final EngineBuilder builder;
     private final ProgressListener listener;
@@ -49,12 +47,18 @@ public final class EngineFactory {
      */
     public EngineResult run(BuildEngineRequest request)
             throws IOException, EngineUnavailableException, EngineBuildException {
-        Path outputDirectory = OutputDirectory.prepare(request.outputDirectory());
-        PipelineRecord pipeline = PipelineRecord.read(outputDirectory);
+        try (StageRun run = StageRun.begin(PipelineStage.BUILD_ENGINE, request.outputDirectory(), request.model(),
+                listener)) {
+            return build(run, request);
+        }
+    }
+
+    private EngineResult build(StageRun run, BuildEngineRequest request)
+            throws IOException, EngineUnavailableException, EngineBuildException {
+        Path outputDirectory = run.outputDirectory();
         // Implicit INT8 reads the float model with the calibration cache; the others take the newest model.
         boolean implicit = request.precision().orElse(null) == Precision.INT8_IMPLICIT;
-        PipelineRecord.StageInput input = pipeline.inputFor(implicit ? PipelineStage.CALIBRATE
-                : PipelineStage.BUILD_ENGINE, request.input(), request.model(), outputDirectory);
+        StageInput input = implicit ? run.input(request.input(), PipelineStage.CALIBRATE) : run.input(request.input());
         Path inputFile = input.file();
         String parameter = input.parameter();
         listener.detail("build-engine input: " + input.explanation());
@@ -62,15 +66,7 @@ public final class EngineFactory {
         YoloModelInfo info = YoloModelInspector.inspect(model, parameter, request.overrides());
         Map<String, Integer> quantization = QdqPlacement.quantizationNodes(model);
         Precision precision = choosePrecision(request, quantization, inputFile, parameter);
-        Optional<Path> cacheFile = Optional.empty();
-        if (precision == Precision.INT8_IMPLICIT || (precision == Precision.BEST && quantization.isEmpty()
-                && Files.isRegularFile(outputDirectory.resolve(Calibrator.CACHE)))) {
-            cacheFile = Optional.of(outputDirectory.resolve(Calibrator.CACHE));
-            if (!Files.isRegularFile(cacheFile.get())) {
-                throw new InvalidInputException("<precision>int8-implicit</precision> needs " + cacheFile.get()
-                        + ", which calibrate writes. Run the calibrate goal first, or choose another <precision>.");
-            }
-        }
+        Optional<Path> cacheFile = calibrationCache(precision, quantization, outputDirectory);
         Optional<BatchProfile> profile = info.fixedBatch() > 0 ? Optional.empty() : request.batchProfile();
         if (info.fixedBatch() == 0 && profile.isEmpty()) {
             throw new InvalidInputException(parameter + " " + inputFile + " has a dynamic batch; TensorRT needs the "
@@ -90,26 +86,22 @@ public final class EngineFactory {
             throw new EngineUnavailableException(message);
         }
 
-        String inputHash = Sha256.ofFile(inputFile);
         String cacheHash = cacheFile.isPresent() ? Sha256.ofFile(cacheFile.get()) : null;
         String classifier = request.classifier().orElse(classifier(environment));
-        String fingerprint = Sha256.builder()
-                .add("input", inputHash)
-                .add("calibrationCache", cacheHash)
-                .add("precision", precision)
-                .add("workspace", request.workspaceBytes())
-                .add("level", request.optimizationLevel())
-                .add("profile", profile.orElse(null))
-                .add("tensorRt", environment.tensorRtVersion())
-                .add("gpu", environment.gpuName() + " sm" + environment.computeCapability())
-                .add("classifier", classifier)
-                .add("plugin", PluginVersion.get())
-                .hex();
-        Path planFile = outputDirectory.resolve(OnnxModel.baseName(request.model()) + ".plan");
-        Path manifestFile = outputDirectory.resolve(MANIFEST);
-        EngineManifest previous = previousManifest(manifestFile);
-        if (previous != null && fingerprint.equals(previous.fingerprint()) && Files.isRegularFile(planFile)
-                && Sha256.ofFile(planFile).equals(previous.plan().sha256())) {
+        StageKey key = run.key(input)
+                .parameter("precision", precision.id())
+                .parameter("workspaceBytes", request.workspaceBytes())
+                .parameter("optimizationLevel", request.optimizationLevel())
+                .parameter("batchProfile", profile.map(p -> p.min() + "," + p.opt() + "," + p.max()).orElse("none"))
+                .parameter("tensorRt", environment.tensorRtVersion())
+                .parameter("gpu", environment.gpuName() + " sm" + environment.computeCapability())
+                .parameter("classifier", classifier);
+        if (cacheHash != null) {
+            key.input("calibrationCache", cacheHash);
+        }
+        Path planFile = outputDirectory.resolve(ArtifactNames.plan(request.model()));
+        Path manifestFile = outputDirectory.resolve(ArtifactNames.ENGINE_MANIFEST);
+        if (run.upToDate(key).isPresent()) {
             listener.stage("Engine up to date: " + planFile.getFileName() + " matches " + inputFile.getFileName()
                     + ", the settings, TensorRT " + environment.tensorRtVersion() + " and the " + environment.gpuName());
             return new EngineResult(EngineResult.Outcome.UP_TO_DATE, planFile, manifestFile, classifier, environment,
@@ -129,9 +121,9 @@ public final class EngineFactory {
                 request.workspaceBytes(), request.optimizationLevel(), profile, timingCache), listener);
         AtomicFiles.write(planFile, engine.plan());
         AtomicFiles.write(request.timingCache(), engine.timingCache());
-        EngineManifest manifest = new EngineManifest(PluginVersion.get(), fingerprint,
-                new EngineManifest.FileHash(inputFile.getFileName().toString(), inputHash, Files.size(inputFile)),
-                cacheFile.isPresent() ? new EngineManifest.FileHash(Calibrator.CACHE, cacheHash,
+        EngineManifest manifest = new EngineManifest(PluginVersion.get(), key.fingerprint(),
+                new EngineManifest.FileHash(inputFile.getFileName().toString(), input.sha256(), Files.size(inputFile)),
+                cacheFile.isPresent() ? new EngineManifest.FileHash(ArtifactNames.CALIBRATION_CACHE, cacheHash,
                         Files.size(cacheFile.get())) : null,
                 new EngineManifest.FileHash(planFile.getFileName().toString(), Sha256.ofBytes(engine.plan()),
                         engine.plan().length),
@@ -141,11 +133,26 @@ public final class EngineFactory {
                         environment.driverVersion(), environment.gpuName(), environment.computeCapability()),
                 classifier, engine.timingCacheReused(), engine.warnings());
         AtomicFiles.write(manifestFile, Json.mapper().writeValueAsBytes(manifest));
-        record(pipeline, request, planFile, inputHash, cacheHash, precision);
+        run.commit(key, input, planFile, List.of(manifestFile));
         listener.stage(String.format(Locale.ROOT, "Wrote %s (%.1f MB) in %.1f s%s", planFile.getFileName(),
                 engine.plan().length / 1e6, (System.nanoTime() - start) / 1e9,
                 engine.timingCacheReused() ? ", timing cache reused" : ""));
         return new EngineResult(EngineResult.Outcome.BUILT, planFile, manifestFile, classifier, environment, "built");
+    }
+
+    /** The calibration cache an implicit-INT8 (or {@code best}) build of a float model reads, if any. */
+    private static Optional<Path> calibrationCache(Precision precision, Map<String, Integer> quantization,
+            Path outputDirectory) {
+        Path cache = outputDirectory.resolve(ArtifactNames.CALIBRATION_CACHE);
+        if (precision == Precision.INT8_IMPLICIT || (precision == Precision.BEST && quantization.isEmpty()
+                && Files.isRegularFile(cache))) {
+            if (!Files.isRegularFile(cache)) {
+                throw new InvalidInputException("<precision>int8-implicit</precision> needs " + cache
+                        + ", which calibrate writes. Run the calibrate goal first, or choose another <precision>.");
+            }
+            return Optional.of(cache);
+        }
+        return Optional.empty();
     }
 
     private static Precision choosePrecision(BuildEngineRequest request, Map<String, Integer> quantization,
@@ -160,7 +167,7 @@ public final class EngineFactory {
         if (precision == Precision.INT8_IMPLICIT && quantized) {
             throw new InvalidInputException("<precision>int8-implicit</precision> needs the float model, but "
                     + parameter + " " + input + " is already quantized (" + quantization + "). Use "
-                    + "<precision>int8</precision> for it, or point <input> at the float model.");
+                    + "<precision>int8</precision> for it, or point <engineInput> at the float model.");
         }
         return precision;
     }
@@ -170,31 +177,5 @@ public final class EngineFactory {
         String[] version = environment.tensorRtVersion().split("\\.");
         String majorMinor = version.length >= 2 ? version[0] + "." + version[1] : environment.tensorRtVersion();
         return "trt" + majorMinor + "-sm" + environment.computeCapability().replace(".", "");
-    }
-
-    private static EngineManifest previousManifest(Path manifestFile) {
-        if (!Files.isRegularFile(manifestFile)) {
-            return null;
-        }
-        try {
-            return Json.mapper().readValue(manifestFile.toFile(), EngineManifest.class);
-        } catch (IOException e) {
-            return null;
-        }
-    }
-
-    private static void record(PipelineRecord pipeline, BuildEngineRequest request, Path planFile, String inputHash,
-            String cacheHash, Precision precision) throws IOException {
-        Map<String, String> inputs = new TreeMap<>();
-        inputs.put("input", inputHash);
-        if (cacheHash != null) {
-            inputs.put("calibrationCache", cacheHash);
-        }
-        Map<String, Object> parameters = new TreeMap<>();
-        parameters.put("precision", precision.id());
-        parameters.put("workspaceBytes", request.workspaceBytes());
-        parameters.put("optimizationLevel", request.optimizationLevel());
-        pipeline.with(PipelineStage.BUILD_ENGINE, new PipelineRecord.StageOutput(planFile.getFileName().toString(),
-                Sha256.ofFile(planFile), inputs, parameters, PluginVersion.get())).write(request.outputDirectory());
     }
 }

@@ -1,6 +1,8 @@
 package io.github.yoloslim.engine;
 
 import io.github.yoloslim.InvalidInputException;
+import io.github.yoloslim.cache.ArtifactNames;
+import io.github.yoloslim.cache.FileSnapshot;
 import io.github.yoloslim.cache.Json;
 import io.github.yoloslim.cache.Sha256;
 
@@ -42,15 +44,16 @@ public record EngineManifest(String pluginVersion, String fingerprint, FileHash 
      *
      * @param parameter the setting the plan came from, for messages
      */
-    public static Path sourceOf(Path plan, Path model, String parameter) throws IOException {
-        Path manifestFile = plan.toAbsolutePath().resolveSibling(EngineFactory.MANIFEST);
+    public static Path sourceOf(FileSnapshot snapshot, Path model, String parameter) throws IOException {
+        Path plan = snapshot.file();
+        Path manifestFile = plan.toAbsolutePath().resolveSibling(ArtifactNames.ENGINE_MANIFEST);
         if (!Files.isRegularFile(manifestFile)) {
-            throw new InvalidInputException(parameter + " " + plan + " has no " + EngineFactory.MANIFEST + " beside it, "
+            throw new InvalidInputException(parameter + " " + plan + " has no " + ArtifactNames.ENGINE_MANIFEST + " beside it, "
                     + "so its model's input and classes are unknown. Point " + parameter + " at a plan that "
                     + "build-engine wrote, in its output folder.");
         }
         EngineManifest manifest = Json.mapper().readValue(manifestFile.toFile(), EngineManifest.class);
-        if (!Sha256.ofFile(plan).equals(manifest.plan().sha256())) {
+        if (!snapshot.sha256().equals(manifest.plan().sha256())) {
             throw new InvalidInputException(parameter + " " + plan + " is not the plan " + manifestFile
                     + " describes (its content changed). Rebuild it with build-engine.");
         }

@@ -1,21 +1,20 @@
 package io.github.yoloslim.eval;
 
 import io.github.yoloslim.InvalidInputException;
+import io.github.yoloslim.data.UnreadableImagePolicy;
 import io.github.yoloslim.onnx.ModelOverrides;
+import io.github.yoloslim.runtime.BatchSizes;
 import io.github.yoloslim.runtime.Threads;
 
 /**
  * How models are run over a dataset: decoding, what overrides the model's metadata, and resources.
  *
  * @param threads ONNX Runtime intra-op threads, 0 for one per available processor
- * @param batchSize images per inference call for models with a dynamic batch, 0 for the default (4); a model
- *        with a fixed batch always gets its own
+ * @param batchSize images per inference call for models with a dynamic batch, 0 for {@link BatchSizes#AUTOMATIC};
+ *        a model with a fixed batch always gets its own
  */
 public record EvaluationSettings(DecodeSettings decode, ModelOverrides overrides, int threads, int batchSize,
         UnreadableImagePolicy unreadableImages) {
-
-    /** Default batch for dynamic-batch models; larger batches do not run faster on a few CPU cores. */
-    public static final int DEFAULT_BATCH = 4;
 
     public EvaluationSettings {
         double conf = decode.confidenceThreshold();
@@ -47,7 +46,7 @@ public record EvaluationSettings(DecodeSettings decode, ModelOverrides overrides
 
     /** The batch to ask for from a dynamic-batch model. */
     public int preferredBatch() {
-        return batchSize > 0 ? batchSize : DEFAULT_BATCH;
+        return BatchSizes.resolve(batchSize, 0);
     }
 
     static InvalidInputException invalid(String element, Object value, String expected) {

@@ -1,20 +1,19 @@
 package io.github.yoloslim.eval;
 
 import ai.onnxruntime.OrtException;
-import io.github.yoloslim.InvalidInputException;
-import io.github.yoloslim.cache.Sha256;
+import io.github.yoloslim.cache.FileSnapshot;
 import io.github.yoloslim.data.Dataset;
 import io.github.yoloslim.data.DatasetImage;
 import io.github.yoloslim.data.Letterbox;
-import io.github.yoloslim.data.LetterboxFeed;
 import io.github.yoloslim.data.LetterboxFeed.Item;
 import io.github.yoloslim.onnx.OnnxModel;
 import io.github.yoloslim.onnx.YoloModelInfo;
 import io.github.yoloslim.onnx.YoloModelInspector;
 import io.github.yoloslim.progress.ProgressListener;
-import io.github.yoloslim.runtime.DetectorOutput;
 import io.github.yoloslim.runtime.Detector;
+import io.github.yoloslim.runtime.DetectorOutput;
 import io.github.yoloslim.runtime.DetectorSession;
+import io.github.yoloslim.runtime.ImageBatches;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -24,17 +23,15 @@ import java.util.Locale;
 
 /**
  * Runs a YOLOv8 ONNX model over a dataset on the CPU and scores it with COCO evaluation. Images are decoded
- * and letterboxed on a background thread ({@link LetterboxFeed}) while ONNX Runtime runs the previous batch.
+ * and letterboxed on a background thread ({@link ImageBatches}) while ONNX Runtime runs the previous batch. The
+ * model's bytes are read once: what is run is what the evaluation's hash names.
  */
 public final class ModelEvaluator {
-
-    /** How often a long evaluation reports progress. */
-    private static final long PROGRESS_INTERVAL_NANOS = 10_000_000_000L;
 
     /** Opens what runs a model: an ONNX file in ONNX Runtime, or an engine built from one. */
     @FunctionalInterface
     public interface DetectorOpener {
-        Detector open(Path file, YoloModelInfo info) throws Exception;
+        Detector open(FileSnapshot file, YoloModelInfo info) throws Exception;
     }
 
     private final EvaluationSettings settings;
@@ -56,7 +53,7 @@ public final class ModelEvaluator {
     }
 
     /**
-     * Evaluates one model.
+     * Evaluates one ONNX model.
      *
      * @param modelFile the ONNX model
      * @param parameter the setting the model came from ({@code <candidate>}), for messages
@@ -64,17 +61,17 @@ public final class ModelEvaluator {
      */
     public ModelEvaluation evaluate(Path modelFile, String parameter, String role, Dataset dataset)
             throws IOException, OrtException {
-        return evaluate(modelFile, modelFile, parameter, role, dataset);
+        FileSnapshot model = OnnxModel.read(modelFile, parameter);
+        return evaluate(model, OnnxModel.parse(model, parameter), parameter, role, dataset);
     }
 
     /**
-     * Evaluates {@code runFile} (an engine, say) whose input, output and classes are those of {@code onnx}.
+     * Evaluates {@code run} (an ONNX model, or an engine) whose input, output and classes are those of {@code onnx}.
      */
-    public ModelEvaluation evaluate(Path runFile, Path onnx, String parameter, String role, Dataset dataset)
+    public ModelEvaluation evaluate(FileSnapshot run, OnnxModel onnx, String parameter, String role, Dataset dataset)
             throws IOException, OrtException {
         long start = System.nanoTime();
-        Inference inference = infer(runFile, onnx, parameter, role, dataset);
-        Path modelFile = runFile;
+        Inference inference = infer(run, onnx, parameter, role, dataset);
         long[] imageIds = inference.evaluatedIds().stream().mapToLong(Long::longValue).sorted().toArray();
         CocoEvalResult result = new CocoEvaluator(settings.threadCount()).evaluate(dataset.categories(), imageIds,
                 dataset.annotations(), inference.detections());
@@ -86,25 +83,25 @@ public final class ModelEvaluator {
         ClassMapping mapping = inference.mapping();
         List<CategoryAp> predicted = result.perCategory().stream()
                 .filter(ap -> contains(mapping, ap.categoryId())).toList();
-        return new ModelEvaluation(modelFile.toString(), Sha256.ofFile(modelFile), inference.info().summary(),
+        return new ModelEvaluation(run.file().toString(), run.sha256(), inference.info().summary(),
                 result.stats(), predicted, imageIds.length, inference.skipped(), mapping.unmapped(),
                 inference.detections().size(), seconds);
     }
 
     /** The detections of {@code modelFile} on every readable image of {@code dataset}, in image order. */
     public List<Detection> detect(Path modelFile, String parameter, Dataset dataset) throws IOException, OrtException {
-        return infer(modelFile, modelFile, parameter, "model", dataset).detections();
+        FileSnapshot model = OnnxModel.read(modelFile, parameter);
+        return infer(model, OnnxModel.parse(model, parameter), parameter, "model", dataset).detections();
     }
 
     private record Inference(YoloModelInfo info, ClassMapping mapping, List<Detection> detections,
             List<Long> evaluatedIds, List<String> skipped) {
     }
 
-    private Inference infer(Path modelFile, Path onnx, String parameter, String role, Dataset dataset)
+    private Inference infer(FileSnapshot run, OnnxModel onnx, String parameter, String role, Dataset dataset)
             throws IOException, OrtException {
-        long start = System.nanoTime();
-        OnnxModel model = OnnxModel.load(onnx, parameter);
-        YoloModelInfo info = YoloModelInspector.inspect(model, parameter, settings.overrides());
+        Path modelFile = run.file();
+        YoloModelInfo info = YoloModelInspector.inspect(onnx, parameter, settings.overrides());
         ClassMapping mapping = ClassMapping.byName(info.classNames(), dataset.categories(), parameter + " " + modelFile);
         if (!mapping.unmapped().isEmpty()) {
             listener.warn(role + " " + modelFile.getFileName() + ": " + mapping.unmapped().size()
@@ -114,74 +111,42 @@ public final class ModelEvaluator {
 
         List<Detection> detections = new ArrayList<>();
         List<Long> evaluatedIds = new ArrayList<>();
-        List<String> skipped = new ArrayList<>();
         YoloDecoder decoder = new YoloDecoder(settings.decode(), info.numClasses());
-        int total = dataset.images().size();
-        listener.stage("Evaluating " + role + " " + modelFile.getFileName() + " on " + total + " images ("
-                + info.inputHeight() + "x" + info.inputWidth() + ")");
-
-        try (Detector session = open(modelFile, info, parameter)) {
-            int batch = session.batchCapacity(settings.preferredBatch());
-            Letterbox letterbox = new Letterbox(info.inputHeight(), info.inputWidth());
-            int imageFloats = letterbox.inputLength();
-            float[] input = new float[batch * imageFloats];
-            List<Item<DatasetImage>> inBatch = new ArrayList<>(batch);
-            int done = 0;
-            long lastReport = System.nanoTime();
-            // Two batches decode ahead of inference.
-            try (LetterboxFeed<DatasetImage> feed = new LetterboxFeed<>(dataset.images(), DatasetImage::file, letterbox,
-                    2 * batch)) {
-                while (feed.hasNext()) {
-                    inBatch.clear();
-                    while (inBatch.size() < batch && feed.hasNext()) {
-                        Item<DatasetImage> item = feed.next();
-                        done++;
-                        if (item.error() != null) {
-                            skipped.add(skip(item));
-                            continue;
+        listener.stage("Evaluating " + role + " " + modelFile.getFileName() + " on " + dataset.images().size()
+                + " images (" + info.inputHeight() + "x" + info.inputWidth() + ")");
+        try (Detector session = open(run, info, parameter);
+                ImageBatches<DatasetImage> batches = ImageBatches.of(dataset.images(), DatasetImage::file,
+                        new Letterbox(info.inputHeight(), info.inputWidth()),
+                        session.batchCapacity(settings.preferredBatch()), settings.unreadableImages(),
+                        new ImageBatches.Source("dataset", dataset.description(), role), listener)) {
+            while (batches.hasNext()) {
+                ImageBatches.Batch<DatasetImage> batch = batches.next();
+                DetectorOutput output = session.run(batch.pixels(), batch.size());
+                for (int b = 0; b < batch.size(); b++) {
+                    Item<DatasetImage> item = batch.items().get(b);
+                    int kept = 0;
+                    for (BoxCandidate box : decoder.decode(output, b)) {
+                        int categoryId = mapping.categoryId(box.classIndex());
+                        if (categoryId >= 0) {
+                            detections.add(toDetection(item, box, categoryId));
+                            kept++;
                         }
-                        System.arraycopy(item.pixels(), 0, input, inBatch.size() * imageFloats, imageFloats);
-                        inBatch.add(item);
                     }
-                    if (inBatch.isEmpty()) {
-                        continue;
-                    }
-                    DetectorOutput output = session.run(input, inBatch.size());
-                    for (int b = 0; b < inBatch.size(); b++) {
-                        Item<DatasetImage> item = inBatch.get(b);
-                        int kept = 0;
-                        for (BoxCandidate box : decoder.decode(output, b)) {
-                            int categoryId = mapping.categoryId(box.classIndex());
-                            if (categoryId >= 0) {
-                                detections.add(toDetection(item, box, categoryId));
-                                kept++;
-                            }
-                        }
-                        evaluatedIds.add(item.source().id());
-                        listener.detail(role + " " + item.file().getFileName() + ": " + kept + " detections");
-                    }
-                    if (System.nanoTime() - lastReport > PROGRESS_INTERVAL_NANOS && feed.hasNext()) {
-                        lastReport = System.nanoTime();
-                        listener.stage(String.format(Locale.ROOT, "  %s: %d/%d images, %.1f images/s", role, done,
-                                total, done / ((lastReport - start) / 1e9)));
-                    }
+                    evaluatedIds.add(item.source().id());
+                    listener.detail(role + " " + item.file().getFileName() + ": " + kept + " detections");
                 }
             }
+            return new Inference(info, mapping, detections, evaluatedIds, batches.skipped());
         }
-        if (evaluatedIds.isEmpty()) {
-            throw new InvalidInputException("none of the " + total + " images of " + dataset.description()
-                    + " could be read (" + skipped.get(0) + "). Check <dataset>.");
-        }
-        return new Inference(info, mapping, detections, evaluatedIds, skipped);
     }
 
-    private Detector open(Path file, YoloModelInfo info, String parameter) throws IOException, OrtException {
+    private Detector open(FileSnapshot file, YoloModelInfo info, String parameter) throws IOException, OrtException {
         try {
             return opener.open(file, info);
         } catch (IOException | OrtException | RuntimeException e) {
             throw e;
         } catch (Exception e) {
-            throw new IOException(parameter + " " + file + " cannot be run: " + e.getMessage(), e);
+            throw new IOException(parameter + " " + file.file() + " cannot be run: " + e.getMessage(), e);
         }
     }
 
@@ -192,16 +157,6 @@ public final class ModelEvaluator {
             }
         }
         return false;
-    }
-
-    private String skip(Item<DatasetImage> item) {
-        String reason = item.error().getMessage();
-        if (settings.unreadableImages() == UnreadableImagePolicy.FAIL) {
-            throw new InvalidInputException(reason + ". Fix or remove the image, or set "
-                    + "<onUnreadableImage>skip</onUnreadableImage> to evaluate without it.");
-        }
-        listener.warn("Skipping unreadable image: " + reason);
-        return reason;
     }
 
     private static Detection toDetection(Item<DatasetImage> item, BoxCandidate box, int categoryId) {

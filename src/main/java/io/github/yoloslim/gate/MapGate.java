@@ -2,20 +2,23 @@ package io.github.yoloslim.gate;
 
 import ai.onnxruntime.OrtException;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import io.github.yoloslim.cache.ArtifactNames;
 import io.github.yoloslim.cache.AtomicFiles;
+import io.github.yoloslim.cache.DirectoryLock;
+import io.github.yoloslim.cache.FileSnapshot;
 import io.github.yoloslim.cache.Json;
 import io.github.yoloslim.cache.OutputDirectory;
 import io.github.yoloslim.cache.PipelineRecord;
 import io.github.yoloslim.cache.PluginVersion;
 import io.github.yoloslim.cache.Sha256;
+import io.github.yoloslim.data.Dataset;
+import io.github.yoloslim.data.DatasetLoader;
+import io.github.yoloslim.data.LoadedDataset;
 import io.github.yoloslim.engine.EngineBuilder;
 import io.github.yoloslim.engine.EngineBuilders;
 import io.github.yoloslim.engine.EngineEnvironment;
 import io.github.yoloslim.engine.EngineManifest;
 import io.github.yoloslim.engine.EngineUnavailableException;
-import io.github.yoloslim.data.Dataset;
-import io.github.yoloslim.data.DatasetLoader;
-import io.github.yoloslim.data.LoadedDataset;
 import io.github.yoloslim.eval.DecodeSettings;
 import io.github.yoloslim.eval.EvaluationSettings;
 import io.github.yoloslim.eval.ModelEvaluation;
@@ -55,29 +58,27 @@ public final class MapGate {
     /** Runs the gate and writes the report; the verdict says whether the build should fail. */
     public MapGateResult run(VerifyMapRequest request)
             throws IOException, OrtException, EngineUnavailableException {
-        OutputDirectory.prepare(request.outputDirectory());
+        Path outputDirectory = OutputDirectory.prepare(request.outputDirectory());
+        try (DirectoryLock lock = DirectoryLock.acquire(outputDirectory, listener)) {
+            // A report left by an earlier run must not stand for this one if this one is interrupted.
+            Files.deleteIfExists(request.reportFile());
+            return gate(request, outputDirectory);
+        }
+    }
+
+    private MapGateResult gate(VerifyMapRequest request, Path outputDirectory)
+            throws IOException, OrtException, EngineUnavailableException {
         Path baselineFile = request.baseline().orElse(request.model());
         String baselineParameter = request.baseline().isPresent() ? "<baseline>" : "<model>";
-        Path candidateFile;
-        String candidateParameter;
-        String candidateChoice;
-        if (request.candidate().isPresent()) {
-            candidateFile = request.candidate().get();
-            candidateParameter = "<candidate>";
-            candidateChoice = "configured <candidate>";
-        } else {
-            PipelineRecord.NewestOutput newest = PipelineRecord.read(request.outputDirectory())
-                    .newestOnnx(request.outputDirectory());
-            candidateFile = newest.file().orElse(request.model());
-            candidateParameter = newest.file().isPresent() ? "<candidate>" : "<model>";
-            candidateChoice = newest.file().isPresent() ? newest.explanation()
-                    : "<model> itself: " + newest.explanation();
-        }
-        listener.stage("Candidate " + candidateFile.getFileName() + " (" + candidateChoice + "), baseline "
+        FileSnapshot baselineBytes = OnnxModel.read(baselineFile, baselineParameter);
+        Candidate chosen = candidate(request, outputDirectory);
+        listener.stage("Candidate " + chosen.file().getFileName() + " (" + chosen.choice() + "), baseline "
                 + baselineFile.getFileName());
+        FileSnapshot candidateBytes = ArtifactNames.isPlan(chosen.file())
+                ? FileSnapshot.read(chosen.file()) : OnnxModel.read(chosen.file(), chosen.parameter());
 
         // The baseline's class names name the classes of a YOLO-layout dataset without a data.yaml.
-        OnnxModel baselineModel = OnnxModel.load(baselineFile, baselineParameter);
+        OnnxModel baselineModel = OnnxModel.parse(baselineBytes, baselineParameter);
         var baselineInfo = YoloModelInspector.inspect(baselineModel, baselineParameter,
                 request.evaluation().overrides());
         long loadStart = System.nanoTime();
@@ -89,31 +90,30 @@ public final class MapGate {
         loaded.notes().forEach(listener::stage);
 
         ModelEvaluator evaluator = new ModelEvaluator(request.evaluation(), listener);
-        String baselineHash = Sha256.ofFile(baselineFile);
-        String candidateHash = Sha256.ofFile(candidateFile);
-        Cached baseline = evaluateCached(evaluator, baselineFile, baselineFile, baselineHash, baselineParameter,
-                "baseline", dataset, datasetFingerprint, request);
+        Cached baseline = evaluateCached(evaluator, baselineBytes, baselineModel, baselineParameter, "baseline",
+                dataset, datasetFingerprint, request);
         Cached candidate;
-        if (candidateHash.equals(baselineHash)) {
-            candidate = sameAsBaseline(baseline, candidateFile);
-        } else if (candidateFile.getFileName().toString().endsWith(".plan")) {
+        if (candidateBytes.sha256().equals(baselineBytes.sha256())) {
+            candidate = sameAsBaseline(baseline, chosen.file());
+        } else if (ArtifactNames.isPlan(chosen.file())) {
             // The engine that ships, run on the GPU; its input, output and classes are its source model's.
-            Path source = EngineManifest.sourceOf(candidateFile, request.model(), candidateParameter);
+            Path source = EngineManifest.sourceOf(candidateBytes, request.model(), chosen.parameter());
             EngineBuilder builder = engines.get();
             EngineEnvironment environment = builder.probe();
             if (!environment.available()) {
-                throw new EngineUnavailableException("verify-map cannot run the engine " + candidateFile + ": "
+                throw new EngineUnavailableException("verify-map cannot run the engine " + chosen.file() + ": "
                         + environment.availability().description() + (environment.detail().isEmpty() ? ""
                                 : " (" + environment.detail() + ")") + ". Run it on the GPU machine the engine is "
                         + "for, or point <candidate> at an ONNX model.");
             }
             candidate = evaluateCached(new ModelEvaluator(request.evaluation(), listener, builder::open),
-                    candidateFile, source, candidateHash, candidateParameter, "candidate", dataset,
-                    datasetFingerprint, request);
+                    candidateBytes, OnnxModel.load(source, chosen.parameter()), chosen.parameter(), "candidate",
+                    dataset, datasetFingerprint, request);
         } else {
-            candidate = evaluateCached(evaluator, candidateFile, candidateFile, candidateHash, candidateParameter,
-                    "candidate", dataset, datasetFingerprint, request);
+            candidate = evaluateCached(evaluator, candidateBytes, OnnxModel.parse(candidateBytes, chosen.parameter()),
+                    chosen.parameter(), "candidate", dataset, datasetFingerprint, request);
         }
+        String candidateChoice = chosen.choice();
 
         double baselineMap = baseline.evaluation().stats().ap();
         double candidateMap = candidate.evaluation().stats().ap();
@@ -165,32 +165,65 @@ public final class MapGate {
         return baseline;
     }
 
-    private Cached evaluateCached(ModelEvaluator evaluator, Path modelFile, Path onnx, String modelHash,
-            String parameter, String role, Dataset dataset, String datasetFingerprint, VerifyMapRequest request)
+    /**
+     * The evaluation of {@code model}, from the cache when an entry for the same key holds an evaluation of these
+     * very bytes. The key holds the model's hash too, but an entry is trusted only when the hash it records (of
+     * the bytes that were run) is this model's: a file another build rewrote mid-run can then never lend its
+     * score to this one.
+     */
+    private Cached evaluateCached(ModelEvaluator evaluator, FileSnapshot model, OnnxModel onnx, String parameter,
+            String role, Dataset dataset, String datasetFingerprint, VerifyMapRequest request)
             throws IOException, OrtException {
         DecodeSettings decode = request.evaluation().decode();
         String key = Sha256.builder()
-                .add("model", modelHash)
+                .add("model", model.sha256())
                 .add("dataset", datasetFingerprint)
-                .add("decode", decode)
-                .add("overrides", request.evaluation().overrides())
+                .add("confidenceThreshold", decode.confidenceThreshold())
+                .add("iouThreshold", decode.iouThreshold())
+                .add("maxDetections", decode.maxDetections())
+                .add("multiLabel", decode.multiLabel())
+                .add("imageSize", request.evaluation().overrides().imageSize())
+                .add("classNames", request.evaluation().overrides().classNames())
                 .add("unreadableImages", request.evaluation().unreadableImages())
                 .add("plugin", PluginVersion.get())
                 .hex();
-        Path cacheFile = request.outputDirectory().resolve("cache").resolve("evaluation-" + key + ".json");
+        Path cacheFile = request.outputDirectory().resolve(ArtifactNames.EVALUATION_CACHE)
+                .resolve("evaluation-" + key + ".json");
         if (Files.isRegularFile(cacheFile)) {
             try {
                 ModelEvaluation cached = Json.mapper().readValue(cacheFile.toFile(), ModelEvaluation.class);
-                listener.stage(String.format(Locale.ROOT, "%s %s: up to date (mAP50-95 %.3f, cached %s)",
-                        capitalise(role), modelFile.getFileName(), cached.stats().ap(), cacheFile.getFileName()));
-                return new Cached(cached, true);
+                if (model.sha256().equals(cached.sha256())) {
+                    listener.stage(String.format(Locale.ROOT, "%s %s: up to date (mAP50-95 %.3f, cached %s)",
+                            capitalise(role), model.file().getFileName(), cached.stats().ap(),
+                            cacheFile.getFileName()));
+                    return new Cached(cached, true);
+                }
+                listener.warn("Ignoring cached evaluation " + cacheFile + ": it evaluated other bytes (sha256 "
+                        + cached.sha256() + ") than " + model.file() + " (" + model.sha256() + ")");
             } catch (JsonProcessingException e) {
                 listener.warn("Ignoring unreadable cached evaluation " + cacheFile + ": " + e.getOriginalMessage());
             }
         }
-        ModelEvaluation evaluation = evaluator.evaluate(modelFile, onnx, parameter, role, dataset);
+        ModelEvaluation evaluation = evaluator.evaluate(model, onnx, parameter, role, dataset);
         AtomicFiles.write(cacheFile, Json.mapper().writeValueAsBytes(evaluation));
         return new Cached(evaluation, false);
+    }
+
+    /** The model under test and the setting it came from. */
+    private record Candidate(Path file, String parameter, String choice) {
+    }
+
+    /** The configured {@code <candidate>}, else the newest current pipeline output, else {@code <model>}. */
+    private static Candidate candidate(VerifyMapRequest request, Path outputDirectory) throws IOException {
+        if (request.candidate().isPresent()) {
+            return new Candidate(request.candidate().get(), "<candidate>", "configured <candidate>");
+        }
+        String modelSha256 = OnnxModel.read(request.model(), "<model>").sha256();
+        PipelineRecord.NewestOutput newest = PipelineRecord.read(outputDirectory)
+                .gateCandidate(outputDirectory, modelSha256);
+        return newest.file().isPresent()
+                ? new Candidate(newest.file().get(), "<candidate>", newest.explanation())
+                : new Candidate(request.model(), "<model>", "<model> itself: " + newest.explanation());
     }
 
     private void logTable(ModelEvaluation baseline, ModelEvaluation candidate, double drop, Verdict verdict) {

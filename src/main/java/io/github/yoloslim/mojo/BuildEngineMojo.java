@@ -41,7 +41,7 @@ public class BuildEngineMojo extends AbstractYoloSlimMojo {
 
     /** The ONNX model to build from: a path, or {@code auto} for the newest pipeline output, else {@code model}. */
     @Parameter(property = "yoloslim.engine.input", defaultValue = "auto")
-    String input;
+    String engineInput;
 
     /**
      * {@code auto} (int8 for a Q/DQ model, else fp16), {@code int8} (explicit, from the Q/DQ model),
@@ -133,7 +133,7 @@ public class BuildEngineMojo extends AbstractYoloSlimMojo {
                 ? Optional.empty() : Optional.of(Precision.parse(precision, "precision"));
         Optional<String> named = classifier == null || classifier.isBlank() || classifier.trim().equals("auto")
                 ? Optional.empty() : Optional.of(classifier.trim());
-        return new BuildEngineRequest(model.toPath().normalize(), optionalPath(input, "auto"), chosen,
+        return new BuildEngineRequest(model.toPath().normalize(), optionalPath(engineInput, "auto"), chosen,
                 workspaceMiB << 20, optimizationLevel, profile(batchProfile), timingCache.toPath(),
                 MissingTensorRtPolicy.parse(onMissingTensorRt, "onMissingTensorRt"), named,
                 new ModelOverrides(imageSize, List.of()), outputDirectory.toPath());

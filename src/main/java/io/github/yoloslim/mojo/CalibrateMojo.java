@@ -26,7 +26,7 @@ import java.util.TreeSet;
  * up to date and runs no inference.
  */
 @Mojo(name = "calibrate", defaultPhase = LifecyclePhase.PROCESS_CLASSES, threadSafe = true)
-public class CalibrateMojo extends AbstractYoloSlimMojo {
+public class CalibrateMojo extends AbstractImageMojo {
 
     /** Skips this goal only. */
     @Parameter(property = "yoloslim.calibrate.skip", defaultValue = "false")
@@ -37,18 +37,18 @@ public class CalibrateMojo extends AbstractYoloSlimMojo {
      * model), else {@code model}.
      */
     @Parameter(property = "yoloslim.calibrate.input", defaultValue = "auto")
-    String input;
+    String calibrationInput;
 
     /**
      * A folder of representative images (searched recursively; a COCO images folder or a YOLO dataset root
      * will do). Use images the model will see in production, not the evaluation set.
      */
-    @Parameter(property = "yoloslim.calibrate.images", defaultValue = "${project.basedir}/src/test/yolo/calibration")
+    @Parameter(property = "yoloslim.calibrationImages", defaultValue = "${project.basedir}/src/test/yolo/calibration")
     File calibrationImages;
 
-    /** Use at most this many images, spread evenly over the folder in sorted order; 0 uses all. */
-    @Parameter(property = "yoloslim.calibrate.maxImages", defaultValue = "500")
-    int maxImages;
+    /** Calibrate on at most this many of {@code calibrationImages}, spread evenly over the sorted folder; 0 uses all. */
+    @Parameter(property = "yoloslim.calibrate.maxCalibrationImages", defaultValue = "500")
+    int maxCalibrationImages;
 
     /**
      * How each activation's INT8 range is chosen: {@code mse} (per tensor, the least quantization error; the most
@@ -94,10 +94,6 @@ public class CalibrateMojo extends AbstractYoloSlimMojo {
     @Parameter(property = "yoloslim.imageSize", defaultValue = "0")
     int imageSize;
 
-    /** Images per inference call for models with a dynamic batch; 0 runs one at a time. */
-    @Parameter(property = "yoloslim.batchSize", defaultValue = "0")
-    int batchSize;
-
     @Override
     String goal() {
         return "calibrate";
@@ -123,10 +119,10 @@ public class CalibrateMojo extends AbstractYoloSlimMojo {
         QdqFormat format = QdqFormat.parse(qdqFormat, "qdqFormat");
         QdqOptions qdq = new QdqOptions(format, Int8Encoding.parse(int8Encoding, format, "int8Encoding"),
                 names(excludeNodes), names(excludeOpTypes));
-        return new CalibrateRequest(model.toPath().normalize(), optionalPath(input, "auto"),
-                calibrationImages.toPath().normalize(), maxImages, RangeMethod.parse(method, "method"), percentile,
+        return new CalibrateRequest(model.toPath().normalize(), optionalPath(calibrationInput, "auto"),
+                calibrationImages.toPath().normalize(), maxCalibrationImages, RangeMethod.parse(method, "method"), percentile,
                 qdq, tensorRtVersion, new ModelOverrides(imageSize, List.of()), threads, batchSize,
-                outputDirectory.toPath());
+                unreadableImages(), outputDirectory.toPath());
     }
 
     private static Set<String> names(List<String> values) {

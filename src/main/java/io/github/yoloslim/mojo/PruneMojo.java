@@ -1,9 +1,9 @@
 package io.github.yoloslim.mojo;
 
 import io.github.yoloslim.data.DatasetSpec;
+import io.github.yoloslim.data.UnreadableImagePolicy;
 import io.github.yoloslim.eval.DecodeSettings;
 import io.github.yoloslim.eval.EvaluationSettings;
-import io.github.yoloslim.eval.UnreadableImagePolicy;
 import io.github.yoloslim.onnx.ModelOverrides;
 import io.github.yoloslim.progress.ProgressListener;
 import io.github.yoloslim.prune.ImportanceCriterion;
@@ -33,7 +33,7 @@ import java.util.Optional;
  * pipeline; {@code calibrate} and {@code verify-map} take its output by default.
  */
 @Mojo(name = "prune", defaultPhase = LifecyclePhase.GENERATE_RESOURCES, threadSafe = true)
-public class PruneMojo extends AbstractYoloSlimMojo {
+public class PruneMojo extends AbstractImageMojo {
 
     /** Skips this goal only. */
     @Parameter(property = "yoloslim.prune.skip", defaultValue = "false")
@@ -77,12 +77,15 @@ public class PruneMojo extends AbstractYoloSlimMojo {
      * the default folder does not exist, only channels that are provably constant (all-zero weights) are absorbed
      * and nothing is re-solved.
      */
-    @Parameter(property = "yoloslim.prune.images", defaultValue = "${project.basedir}/src/test/yolo/calibration")
+    @Parameter(property = "yoloslim.calibrationImages", defaultValue = "${project.basedir}/src/test/yolo/calibration")
     File calibrationImages;
 
-    /** Use at most this many calibration images, spread evenly over the folder. */
-    @Parameter(property = "yoloslim.prune.maxImages", defaultValue = "64")
-    int maxImages;
+    /**
+     * Measure on at most this many of {@code calibrationImages}, spread evenly over the sorted folder; 0 uses all.
+     * Least squares costs time in proportion.
+     */
+    @Parameter(property = "yoloslim.prune.maxPruneImages", defaultValue = "64")
+    int maxPruneImages;
 
     /**
      * How the pruned network makes up for removed channels without retraining: {@code auto} ({@code least-squares}
@@ -154,8 +157,8 @@ public class PruneMojo extends AbstractYoloSlimMojo {
     String datasetFormat;
 
     /** The search evaluates only the first this many images of {@code dataset} (by id); 0 evaluates all. */
-    @Parameter(property = "yoloslim.prune.evaluationImages", defaultValue = "0")
-    int evaluationImages;
+    @Parameter(property = "yoloslim.maxEvaluationImages", defaultValue = "0")
+    int maxEvaluationImages;
 
     /** The square input size to run at; 0 takes it from the model. */
     @Parameter(property = "yoloslim.imageSize", defaultValue = "0")
@@ -196,7 +199,7 @@ public class PruneMojo extends AbstractYoloSlimMojo {
         if (targetMapDrop != 0) {
             search = Optional.of(new SearchSettings(targetMapDrop, maxRatio, searchSteps, searchResolution,
                     new DatasetSpec(dataset.toPath().normalize(), optionalPath(annotations, "auto"),
-                            datasetFormat(datasetFormat), evaluationImages),
+                            datasetFormat(datasetFormat), maxEvaluationImages),
                     new EvaluationSettings(DecodeSettings.VALIDATION, overrides, threads, 0, UnreadableImagePolicy.SKIP),
                     failWhenNoReduction));
         }
@@ -204,6 +207,6 @@ public class PruneMojo extends AbstractYoloSlimMojo {
                 new SelectionSettings(ratio, threshold, minChannels, minKeptFraction, roundTo),
                 new RecoverySettings(RecoveryMethod.parse(recovery, "recovery"), ridge, rowsPerUnknown), sensitivity,
                 search,
-                calibration, maxImages, overrides, threads, outputDirectory.toPath());
+                calibration, maxPruneImages, overrides, threads, unreadableImages(), outputDirectory.toPath());
     }
 }

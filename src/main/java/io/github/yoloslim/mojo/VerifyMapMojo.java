@@ -4,7 +4,6 @@ import io.github.yoloslim.data.DatasetSpec;
 import io.github.yoloslim.engine.EngineBuilder;
 import io.github.yoloslim.eval.DecodeSettings;
 import io.github.yoloslim.eval.EvaluationSettings;
-import io.github.yoloslim.eval.UnreadableImagePolicy;
 import io.github.yoloslim.gate.MapGate;
 import io.github.yoloslim.gate.MapGateResult;
 import io.github.yoloslim.gate.VerifyMapRequest;
@@ -24,7 +23,7 @@ import java.util.List;
  * {@code yolo val} does; evaluations are cached by content, so a rerun with nothing changed is quick.
  */
 @Mojo(name = "verify-map", defaultPhase = LifecyclePhase.VERIFY, threadSafe = true)
-public class VerifyMapMojo extends AbstractYoloSlimMojo {
+public class VerifyMapMojo extends AbstractImageMojo {
 
     /** Skips this goal only. */
     @Parameter(property = "yoloslim.verify.skip", defaultValue = "false")
@@ -57,9 +56,9 @@ public class VerifyMapMojo extends AbstractYoloSlimMojo {
     @Parameter(property = "yoloslim.datasetFormat", defaultValue = "auto")
     String datasetFormat;
 
-    /** Evaluate only the first this many images (by id); 0 evaluates all. */
-    @Parameter(property = "yoloslim.verify.maxImages", defaultValue = "0")
-    int maxImages;
+    /** Evaluate only the first this many images of {@code dataset} (by id); 0 evaluates all. */
+    @Parameter(property = "yoloslim.maxEvaluationImages", defaultValue = "0")
+    int maxEvaluationImages;
 
     /** The largest allowed mAP50-95 loss of the candidate, absolute: 0.01 is one point. */
     @Parameter(property = "yoloslim.verify.maxMapDrop", defaultValue = "0.01")
@@ -99,14 +98,6 @@ public class VerifyMapMojo extends AbstractYoloSlimMojo {
     @Parameter(property = "yoloslim.classNames")
     List<String> classNames = List.of();
 
-    /** Images per inference call for models with a dynamic batch; 0 chooses. */
-    @Parameter(property = "yoloslim.batchSize", defaultValue = "0")
-    int batchSize;
-
-    /** What an unreadable image does: {@code skip} (warn, count it, evaluate without it) or {@code fail}. */
-    @Parameter(property = "yoloslim.verify.onUnreadableImage", defaultValue = "skip")
-    String onUnreadableImage;
-
     /** Where the JSON report with both models' full COCO numbers goes. */
     @Parameter(property = "yoloslim.verify.reportFile", defaultValue = "${project.build.directory}/yolo-slim/map-report.json")
     File reportFile;
@@ -143,9 +134,9 @@ public class VerifyMapMojo extends AbstractYoloSlimMojo {
         EvaluationSettings evaluation = new EvaluationSettings(
                 new DecodeSettings(confidenceThreshold, iouThreshold, maxDetections, multiLabel),
                 new ModelOverrides(imageSize, classNames == null ? List.of() : classNames), threads, batchSize,
-                UnreadableImagePolicy.parse(onUnreadableImage, "onUnreadableImage"));
+                unreadableImages());
         DatasetSpec datasetSpec = new DatasetSpec(dataset.toPath().normalize(), optionalPath(annotations, "auto"),
-                datasetFormat(datasetFormat), maxImages);
+                datasetFormat(datasetFormat), maxEvaluationImages);
         return new VerifyMapRequest(model.toPath().normalize(), optionalPath(baseline, "model"), optionalPath(candidate, "auto"),
                 datasetSpec, evaluation, maxMapDrop, minMap, outputDirectory.toPath(), reportFile.toPath());
     }

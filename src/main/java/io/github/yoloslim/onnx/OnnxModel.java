@@ -10,10 +10,9 @@ import ai.onnx.proto.OnnxMl.ValueInfoProto;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.github.yoloslim.InvalidInputException;
 import io.github.yoloslim.cache.AtomicFiles;
+import io.github.yoloslim.cache.FileSnapshot;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
@@ -22,7 +21,6 @@ import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -53,12 +51,33 @@ public final class OnnxModel {
      * @throws InvalidInputException when the file is missing or is not an ONNX model
      */
     public static OnnxModel load(Path file, String parameter) throws IOException {
-        ModelProto proto;
-        try (InputStream in = Files.newInputStream(file)) {
-            proto = ModelProto.parseFrom(in);
+        return parse(read(file, parameter), parameter);
+    }
+
+    /**
+     * Reads an ONNX file's bytes once, for a caller that must hash exactly what it runs.
+     *
+     * @throws InvalidInputException when the file is missing
+     */
+    public static FileSnapshot read(Path file, String parameter) throws IOException {
+        try {
+            return FileSnapshot.read(file);
         } catch (NoSuchFileException e) {
             throw new InvalidInputException(parameter + " " + file + " does not exist. Point " + parameter
                     + " at an ONNX file exported from YOLOv8 (e.g. `yolo export model=yolov8n.pt format=onnx`).");
+        }
+    }
+
+    /**
+     * Parses the bytes of an ONNX file.
+     *
+     * @throws InvalidInputException when they are not an ONNX model
+     */
+    public static OnnxModel parse(FileSnapshot snapshot, String parameter) {
+        Path file = snapshot.file();
+        ModelProto proto;
+        try {
+            proto = ModelProto.parseFrom(snapshot.bytes());
         } catch (InvalidProtocolBufferException e) {
             throw notOnnx(file, parameter, "it does not parse as an ONNX protobuf (" + e.getMessage().replaceAll("\\.$", "")
                     + ")");
@@ -159,11 +178,6 @@ public final class OnnxModel {
         return new OnnxModel(proto.toBuilder().setGraph(truncated).build(), source);
     }
 
-    /** A model file's name without {@code .onnx}: {@code yolov8n} for {@code .../yolov8n.onnx}, for output names. */
-    public static String baseName(Path file) {
-        String name = file.getFileName().toString();
-        return name.toLowerCase(Locale.ROOT).endsWith(".onnx") ? name.substring(0, name.length() - 5) : name;
-    }
 
     /** The serialized model. */
     public byte[] toBytes() {

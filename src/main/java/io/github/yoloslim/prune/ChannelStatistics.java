@@ -1,10 +1,11 @@
 package io.github.yoloslim.prune;
 
 import ai.onnxruntime.OrtException;
-import io.github.yoloslim.InvalidInputException;
+import io.github.yoloslim.data.UnreadableImagePolicy;
 import io.github.yoloslim.onnx.OnnxModel;
 import io.github.yoloslim.onnx.YoloModelInfo;
 import io.github.yoloslim.progress.ProgressListener;
+import io.github.yoloslim.runtime.ImageBatches;
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.dense.row.CommonOps_DDRM;
 
@@ -12,6 +13,7 @@ import java.io.IOException;
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -42,26 +44,28 @@ final class ChannelStatistics {
     }
 
     /**
-     * Measures {@code tensors}; unreadable images are skipped with a warning.
+     * The statistics of every measured tensor, and the images that could be read (the later passes of a prune run
+     * on those).
+     */
+    record Measurement(Map<String, TensorStatistics> statistics, List<Path> readImages) {
+    }
+
+    /**
+     * Measures {@code tensors} in one pass over {@code images}, the first pass of a prune: unreadable images are
+     * skipped or fail as {@code policy} says.
      *
      * @param covarianceOf the tensors (a subset of {@code tensors}) whose covariance is wanted
      */
-    static Map<String, TensorStatistics> measure(OnnxModel model, YoloModelInfo info, List<String> tensors,
-            Set<String> covarianceOf, List<Path> images, int threads, ProgressListener listener)
-            throws IOException, OrtException {
+    static Measurement measure(OnnxModel model, YoloModelInfo info, List<String> tensors, Set<String> covarianceOf,
+            List<Path> images, int threads, UnreadableImagePolicy policy, ImageBatches.Source source,
+            ProgressListener listener) throws IOException, OrtException {
         Map<String, Accumulator> accumulators = new LinkedHashMap<>();
-        int used = ImagePass.run(model, info, new ArrayList<>(tensors), images, threads,
-                error -> listener.warn("Skipping unreadable calibration image: " + error.getMessage()),
+        BitSet read = ImagePass.run(model, info, new ArrayList<>(tensors), images, threads, policy, source, listener,
                 (image, tensor, values, shape) -> accumulators.computeIfAbsent(tensor, k -> new Accumulator(
-                        (int) shape[1], covarianceOf.contains(tensor))).add(values, tensor.hashCode() * 31L + image))
-                .cardinality();
-        if (used == 0) {
-            throw new InvalidInputException("none of the " + images.size()
-                    + " calibration images could be read. Point <calibrationImages> at a folder of JPEG or PNG images.");
-        }
+                        (int) shape[1], covarianceOf.contains(tensor))).add(values, tensor.hashCode() * 31L + image));
         Map<String, TensorStatistics> statistics = new LinkedHashMap<>();
         accumulators.forEach((tensor, accumulator) -> statistics.put(tensor, accumulator.statistics()));
-        return statistics;
+        return new Measurement(statistics, read.stream().mapToObj(images::get).toList());
     }
 
     /** Channel means only, keyed by tensor, as {@link ChannelPruner#prune} takes them. */

@@ -2,11 +2,11 @@ package io.github.yoloslim.prune;
 
 import ai.onnxruntime.OrtException;
 import io.github.yoloslim.data.Letterbox;
-import io.github.yoloslim.data.LetterboxFeed;
-import io.github.yoloslim.data.LetterboxFeed.Item;
-import io.github.yoloslim.data.UnreadableImageException;
+import io.github.yoloslim.data.UnreadableImagePolicy;
 import io.github.yoloslim.onnx.OnnxModel;
 import io.github.yoloslim.onnx.YoloModelInfo;
+import io.github.yoloslim.progress.ProgressListener;
+import io.github.yoloslim.runtime.ImageBatches;
 import io.github.yoloslim.runtime.TappedSession;
 
 import java.io.IOException;
@@ -14,12 +14,17 @@ import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.BitSet;
 import java.util.List;
+import java.util.stream.IntStream;
 
 /**
- * One pass of calibration images through a model with some tensors tapped: one image per run, decoded and
- * letterboxed on a background thread, each tapped tensor handed over in place.
+ * One pass of calibration images through a model with some tensors tapped: one image per run, through the shared
+ * image loop ({@link ImageBatches}), each tapped tensor handed over in place.
  */
 final class ImagePass {
+
+    /** Where the images of passes after the first come from: images that the first pass has read already. */
+    static final ImageBatches.Source READ_BEFORE = new ImageBatches.Source("calibrationImages",
+            "(images read by an earlier pass)", "pruning pass");
 
     /** Receives one tapped tensor of one image; the buffer is valid only during the call. */
     @FunctionalInterface
@@ -27,38 +32,37 @@ final class ImagePass {
         void accept(int image, String tensor, FloatBuffer values, long[] shape);
     }
 
-    /** What an unreadable image does: warn and go on, or throw. */
-    @FunctionalInterface
-    interface Unreadable {
-        void handle(UnreadableImageException error) throws IOException;
-    }
-
     private ImagePass() {
     }
 
     /**
-     * Runs every readable image of {@code images}.
+     * Runs every readable image of {@code images}; unreadable ones are skipped or fail as {@code policy} says.
      *
      * @return the indices (into {@code images}) of the images that were read and run
      */
     static BitSet run(OnnxModel model, YoloModelInfo info, List<String> tensors, List<Path> images, int threads,
-            Unreadable unreadable, Visitor visitor) throws IOException, OrtException {
+            UnreadableImagePolicy policy, ImageBatches.Source source, ProgressListener listener, Visitor visitor)
+            throws IOException, OrtException {
         BitSet read = new BitSet();
+        List<Integer> indices = IntStream.range(0, images.size()).boxed().toList();
         try (TappedSession session = TappedSession.open(model, info, tensors, threads);
-                LetterboxFeed<Path> feed = new LetterboxFeed<>(images, path -> path,
-                        new Letterbox(info.inputHeight(), info.inputWidth()), 2)) {
-            for (int image = 0; feed.hasNext(); image++) {
-                Item<Path> item = feed.next();
-                if (item.error() != null) {
-                    unreadable.handle(item.error());
-                    continue;
-                }
+                ImageBatches<Integer> batches = ImageBatches.of(indices, images::get,
+                        new Letterbox(info.inputHeight(), info.inputWidth()), 1, policy, source, listener)) {
+            while (batches.hasNext()) {
+                ImageBatches.Batch<Integer> batch = batches.next();
+                int image = batch.items().get(0).source();
                 read.set(image);
-                int index = image;
-                session.run(item.pixels(), 1, (tensor, values) -> visitor.accept(index, tensor, values,
+                session.run(batch.pixels(), 1, (tensor, values) -> visitor.accept(image, tensor, values,
                         session.shape(tensor)));
             }
         }
         return read;
+    }
+
+    /** A pass over images an earlier pass has read: any that cannot be read now fails. */
+    static BitSet run(OnnxModel model, YoloModelInfo info, List<String> tensors, List<Path> images, int threads,
+            Visitor visitor) throws IOException, OrtException {
+        return run(model, info, tensors, images, threads, UnreadableImagePolicy.FAIL, READ_BEFORE,
+                ProgressListener.silent(), visitor);
     }
 }

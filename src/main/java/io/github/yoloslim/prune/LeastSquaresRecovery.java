@@ -5,7 +5,7 @@ import ai.onnx.proto.OnnxMl.GraphProto;
 import ai.onnx.proto.OnnxMl.NodeProto;
 import ai.onnx.proto.OnnxMl.TensorProto;
 import ai.onnxruntime.OrtException;
-import io.github.yoloslim.InvalidInputException;
+import io.github.yoloslim.data.UnreadableImagePolicy;
 import io.github.yoloslim.onnx.GraphView;
 import io.github.yoloslim.onnx.OnnxModel;
 import io.github.yoloslim.onnx.YoloModelInfo;
@@ -169,18 +169,13 @@ final class LeastSquaresRecovery {
             RecoverySettings settings, int threads, ProgressListener listener) throws IOException, OrtException {
         List<String> outputs = layers.stream().map(layer -> layer.output).distinct().toList();
         BitSet readable = ImagePass.run(original.truncatedTo(outputs), info, outputs, images, threads,
-                error -> listener.warn("Skipping unreadable calibration image: " + error.getMessage()),
-                (image, tensor, values, shape) -> {
+                UnreadableImagePolicy.SKIP, ImagePass.READ_BEFORE, listener, (image, tensor, values, shape) -> {
                     for (Layer layer : layers) {
                         if (layer.output.equals(tensor)) {
                             layer.addTargets(image, values, (int) shape[2], (int) shape[3], images.size(), settings);
                         }
                     }
                 });
-        if (readable.isEmpty()) {
-            throw new InvalidInputException("none of the " + images.size() + " calibration images could be read. "
-                    + "Point <calibrationImages> at a folder of JPEG or PNG images.");
-        }
         return readable;
     }
 
@@ -190,9 +185,7 @@ final class LeastSquaresRecovery {
         List<String> inputs = batch.stream().map(layer -> layer.input).distinct().toList();
         List<Path> used = readable.stream().mapToObj(images::get).toList();
         int[] indices = readable.stream().toArray();
-        ImagePass.run(model.truncatedTo(inputs), info, inputs, used, threads, error -> {
-            throw new IOException("a calibration image became unreadable during pruning: " + error.getMessage(), error);
-        }, (k, tensor, values, shape) -> {
+        ImagePass.run(model.truncatedTo(inputs), info, inputs, used, threads, (k, tensor, values, shape) -> {
             for (Layer layer : batch) {
                 if (layer.input.equals(tensor)) {
                     layer.accumulate(indices[k], values, (int) shape[1], (int) shape[2], (int) shape[3]);

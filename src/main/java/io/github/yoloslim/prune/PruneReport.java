@@ -1,7 +1,6 @@
 package io.github.yoloslim.prune;
 
 import java.util.List;
-import java.util.Map;
 
 /**
  * The content of {@code prune-report.json}: what was removed from which layer, how the network was repaired, the
@@ -10,7 +9,7 @@ import java.util.Map;
  */
 record PruneReport(String pluginVersion, String fingerprint, String model, String modelSha256, String criterion,
         Selection selection, Recovery recovery, Search search, String calibrationImages, int calibrationImagesUsed,
-        ModelCost before, ModelCost after, List<Group> groups, List<String> notes, Map<String, String> outputs) {
+        ModelCost before, ModelCost after, List<Group> groups, List<String> notes) {
 
     /** The selection settings as applied (with a search, the chosen ratio). */
     record Selection(double ratio, double threshold, int minChannels, double minKeptFraction, int roundTo) {

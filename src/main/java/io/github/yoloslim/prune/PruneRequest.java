@@ -1,5 +1,6 @@
 package io.github.yoloslim.prune;
 
+import io.github.yoloslim.data.UnreadableImagePolicy;
 import io.github.yoloslim.onnx.ModelOverrides;
 import io.github.yoloslim.runtime.Threads;
 
@@ -18,10 +19,12 @@ import java.util.Optional;
  * @param calibrationImages images for measured criteria and recovery; empty to absorb only channels that are
  *        provably constant
  * @param maxImages use at most this many calibration images, spread evenly; 0 for all
+ * @param unreadableImages what a calibration image that cannot be decoded does
  */
 public record PruneRequest(Path model, ImportanceCriterion criterion, SelectionSettings selection,
-        RecoverySettings recovery, boolean sensitivity, Optional<SearchSettings> search, Optional<Path> calibrationImages, int maxImages,
-        ModelOverrides overrides, int threads, Path outputDirectory) {
+        RecoverySettings recovery, boolean sensitivity, Optional<SearchSettings> search,
+        Optional<Path> calibrationImages, int maxImages, ModelOverrides overrides, int threads,
+        UnreadableImagePolicy unreadableImages, Path outputDirectory) {
 
     /** The threads to use: the configured count, else one per available processor. */
     public int threadCount() {

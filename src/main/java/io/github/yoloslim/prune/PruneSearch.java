@@ -2,6 +2,9 @@ package io.github.yoloslim.prune;
 
 import ai.onnxruntime.OrtException;
 import io.github.yoloslim.InvalidInputException;
+import io.github.yoloslim.cache.ArtifactNames;
+import io.github.yoloslim.cache.FileSnapshot;
+import io.github.yoloslim.cache.Sha256;
 import io.github.yoloslim.data.Dataset;
 import io.github.yoloslim.eval.ModelEvaluation;
 import io.github.yoloslim.eval.ModelEvaluator;
@@ -9,7 +12,6 @@ import io.github.yoloslim.onnx.OnnxModel;
 import io.github.yoloslim.progress.ProgressListener;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -45,8 +47,7 @@ final class PruneSearch {
     }
 
     Outcome run(Path modelFile, ModelCost before, OnnxModel original, Pruner.CandidateMaker maker, Selector selector,
-            SelectionSettings base, SearchSettings search, Dataset dataset, Path outputDirectory)
-            throws IOException, OrtException {
+            SelectionSettings base, SearchSettings search, Dataset dataset) throws IOException, OrtException {
         ModelEvaluator evaluator = new ModelEvaluator(search.evaluation(), listener);
         ModelEvaluation baseline = evaluator.evaluate(modelFile, "<model>", "unpruned", dataset);
         RatioSearch ratios = new RatioSearch(baseline.stats().ap(), search,
@@ -61,34 +62,33 @@ final class PruneSearch {
         }
         List<PruneReport.Trial> trials = new ArrayList<>();
         Pruner.Candidate best = null;
-        Path scratch = Files.createTempFile(outputDirectory, "search-", ".onnx");
-        try {
-            Optional<RatioSearch.Proposal> next;
-            while ((next = ratios.next()).isPresent()) {
-                double ratio = next.get().ratio();
-                listener.stage(String.format(Locale.ROOT, "Search step %d of at most %d: ratio %.3f (%s)",
-                        trials.size() + 1, search.steps(), ratio, next.get().reason()));
-                Pruner.Candidate candidate = maker.make(base.withRatio(ratio));
-                candidate.model().save(scratch);
-                ModelEvaluation evaluation = evaluator.evaluate(scratch, "<model>", "pruned", dataset);
-                RatioSearch.Point point = ratios.record(evaluation.stats().ap());
-                ModelCost cost = candidate.cost();
-                PruneReport.Trial trial = new PruneReport.Trial(ratio,
-                        candidate.removed().values().stream().mapToInt(channels -> channels.length).sum(),
-                        cost.parameters(), cost.macs(), reduction(before.parameters(), cost.parameters()),
-                        reduction(before.macs(), cost.macs()), point.map(), evaluation.stats().ap50(), point.drop(),
-                        point.withinTarget(), point.reason(), candidate.seconds() + evaluation.seconds());
-                trials.add(trial);
-                listener.stage(String.format(Locale.ROOT, "  ratio %.3f: parameters −%.1f%%, MACs −%.1f%%, "
-                        + "mAP50-95 %.4f (drop %.4f, %s <targetMapDrop>%.3f</targetMapDrop>) in %.0f s", ratio,
-                        100 * trial.parameterReduction(), 100 * trial.macReduction(), trial.map(), trial.drop(),
-                        trial.withinTarget() ? "within" : "beyond", search.targetMapDrop(), trial.seconds()));
-                if (point.withinTarget()) {
-                    best = candidate; // passing ratios only grow: this is the largest so far
-                }
+        Optional<RatioSearch.Proposal> next;
+        while ((next = ratios.next()).isPresent()) {
+            double ratio = next.get().ratio();
+            listener.stage(String.format(Locale.ROOT, "Search step %d of at most %d: ratio %.3f (%s)",
+                    trials.size() + 1, search.steps(), ratio, next.get().reason()));
+            Pruner.Candidate candidate = maker.make(base.withRatio(ratio));
+            // Evaluated from memory: nothing is written for a trial.
+            byte[] bytes = candidate.model().toBytes();
+            FileSnapshot trialModel = new FileSnapshot(Path.of(String.format(Locale.ROOT, "%s at ratio %.3f",
+                    ArtifactNames.prunedModel(modelFile), ratio)), bytes, Sha256.ofBytes(bytes));
+            ModelEvaluation evaluation = evaluator.evaluate(trialModel, candidate.model(), "<model>", "pruned",
+                    dataset);
+            RatioSearch.Point point = ratios.record(evaluation.stats().ap());
+            ModelCost cost = candidate.cost();
+            PruneReport.Trial trial = new PruneReport.Trial(ratio,
+                    candidate.removed().values().stream().mapToInt(channels -> channels.length).sum(),
+                    cost.parameters(), cost.macs(), reduction(before.parameters(), cost.parameters()),
+                    reduction(before.macs(), cost.macs()), point.map(), evaluation.stats().ap50(), point.drop(),
+                    point.withinTarget(), point.reason(), candidate.seconds() + evaluation.seconds());
+            trials.add(trial);
+            listener.stage(String.format(Locale.ROOT, "  ratio %.3f: parameters −%.1f%%, MACs −%.1f%%, "
+                    + "mAP50-95 %.4f (drop %.4f, %s <targetMapDrop>%.3f</targetMapDrop>) in %.0f s", ratio,
+                    100 * trial.parameterReduction(), 100 * trial.macReduction(), trial.map(), trial.drop(),
+                    trial.withinTarget() ? "within" : "beyond", search.targetMapDrop(), trial.seconds()));
+            if (point.withinTarget()) {
+                best = candidate; // passing ratios only grow: this is the largest so far
             }
-        } finally {
-            Files.deleteIfExists(scratch);
         }
         String stopped = ratios.stop().text();
         listener.stage(String.format(Locale.ROOT, "Search stopped after %d evaluations: %s", trials.size(), stopped));

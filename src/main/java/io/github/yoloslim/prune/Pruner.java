@@ -2,13 +2,14 @@ package io.github.yoloslim.prune;
 
 import ai.onnxruntime.OrtException;
 import io.github.yoloslim.InvalidInputException;
+import io.github.yoloslim.cache.ArtifactNames;
 import io.github.yoloslim.cache.AtomicFiles;
 import io.github.yoloslim.cache.Json;
-import io.github.yoloslim.cache.OutputDirectory;
-import io.github.yoloslim.cache.PipelineRecord;
 import io.github.yoloslim.cache.PipelineStage;
 import io.github.yoloslim.cache.PluginVersion;
-import io.github.yoloslim.cache.Sha256;
+import io.github.yoloslim.cache.StageKey;
+import io.github.yoloslim.cache.StageRun;
+import io.github.yoloslim.cache.StageRun.StageInput;
 import io.github.yoloslim.data.Dataset;
 import io.github.yoloslim.data.DatasetLoader;
 import io.github.yoloslim.data.ImageSelection;
@@ -18,9 +19,9 @@ import io.github.yoloslim.onnx.YoloModelInfo;
 import io.github.yoloslim.onnx.YoloModelInspector;
 import io.github.yoloslim.progress.ProgressListener;
 import io.github.yoloslim.prune.ChannelStatistics.TensorStatistics;
+import io.github.yoloslim.runtime.ImageBatches;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -29,7 +30,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
 
 /**
  * {@code prune}'s core: finds the groups of coupled channels, scores them, removes the chosen ones, repairs the
@@ -37,9 +37,6 @@ import java.util.TreeMap;
  * writes {@code <name>.pruned.onnx} and {@code prune-report.json}.
  */
 public final class Pruner {
-
-    /** The report's file name in the output directory. */
-    public static final String REPORT = "prune-report.json";
 
     private final ProgressListener listener;
 
@@ -58,68 +55,129 @@ public final class Pruner {
 
     /** Prunes, or reports that the output is up to date. */
     public PruneResult run(PruneRequest request) throws IOException, OrtException {
-        Path outputDirectory = OutputDirectory.prepare(request.outputDirectory());
-        OnnxModel model = OnnxModel.load(request.model(), "<model>");
-        YoloModelInfo info = YoloModelInspector.inspect(model, "<model>", request.overrides());
-        Optional<ImageSelection> selected = request.calibrationImages().isPresent()
-                ? Optional.of(ImageSelection.from(request.calibrationImages().get(), "calibrationImages",
-                        request.maxImages()))
-                : Optional.empty();
-        List<Path> images = selected.map(ImageSelection::images).orElse(List.of());
-        RecoveryMethod recovery = request.recovery().method().resolve(!images.isEmpty());
-        if (recovery != RecoveryMethod.CONSTANTS && images.isEmpty()) {
-            throw new InvalidInputException("<recovery>" + recovery.id() + "</recovery> needs calibration images, "
-                    + "but none were given. Set <calibrationImages> to a folder of images like those the model sees, "
-                    + "or use <recovery>constants</recovery>.");
-        }
-        Optional<Dataset> evaluationSet = Optional.empty();
-        String evaluationHash = "none";
-        if (request.search().isPresent()) {
-            LoadedDataset loaded = DatasetLoader.load(request.search().get().dataset(), info.classNames());
-            listener.stage("Search evaluates on " + loaded.summary());
-            evaluationSet = Optional.of(loaded.dataset());
-            evaluationHash = loaded.dataset().fingerprint();
-        }
+        try (StageRun run = StageRun.begin(PipelineStage.PRUNE, request.outputDirectory(), request.model(),
+                listener)) {
+            StageInput input = run.input(Optional.empty());
+            OnnxModel model = OnnxModel.load(input.file(), input.parameter());
+            YoloModelInfo info = YoloModelInspector.inspect(model, input.parameter(), request.overrides());
+            Optional<ImageSelection> selected = request.calibrationImages().isPresent()
+                    ? Optional.of(ImageSelection.from(request.calibrationImages().get(), "calibrationImages",
+                            request.maxImages()))
+                    : Optional.empty();
+            List<Path> images = selected.map(ImageSelection::images).orElse(List.of());
+            RecoveryMethod recovery = request.recovery().method().resolve(!images.isEmpty());
+            if (recovery != RecoveryMethod.CONSTANTS && images.isEmpty()) {
+                throw new InvalidInputException("<recovery>" + recovery.id() + "</recovery> needs calibration "
+                        + "images, but none were given. Set <calibrationImages> to a folder of images like those the "
+                        + "model sees, or use <recovery>constants</recovery>.");
+            }
+            Optional<Dataset> evaluationSet = Optional.empty();
+            if (request.search().isPresent()) {
+                LoadedDataset loaded = DatasetLoader.load(request.search().get().dataset(), info.classNames());
+                listener.stage("Search evaluates on " + loaded.summary());
+                evaluationSet = Optional.of(loaded.dataset());
+            }
+            StageKey key = key(run.key(input), request, recovery, selected.isPresent()
+                    ? selected.get().contentHash(request.calibrationImages().get()) : "none",
+                    evaluationSet.isPresent() ? evaluationSet.get().fingerprint() : "none");
 
-        String modelHash = Sha256.ofFile(request.model());
-        String calibrationHash = selected.isPresent() ? selected.get().contentHash(request.calibrationImages().get())
-                : "none";
-        String fingerprint = Sha256.builder()
-                .add("model", modelHash)
-                .add("criterion", request.criterion())
-                .add("selection", request.selection())
-                .add("recovery", request.recovery())
-                .add("sensitivity", request.sensitivity())
-                .add("search", request.search().map(search -> search.toString()).orElse("none"))
-                .add("evaluation", evaluationHash)
-                .add("images", calibrationHash)
-                .add("overrides", request.overrides())
-                .add("plugin", PluginVersion.get())
-                .hex();
-        Path prunedFile = outputDirectory.resolve(OnnxModel.baseName(request.model()) + ".pruned.onnx");
-        Path reportFile = outputDirectory.resolve(REPORT);
-        PruneReport previous = previousReport(reportFile);
-        if (previous != null && fingerprint.equals(previous.fingerprint()) && Files.isRegularFile(prunedFile)
-                && Sha256.ofFile(prunedFile).equals(previous.outputs().get("prunedModel"))) {
-            record(request, prunedFile, modelHash, calibrationHash);
-            listener.stage("Pruning up to date: " + prunedFile.getFileName() + " matches the model and settings ("
-                    + REPORT + ")");
-            return new PruneResult(true, prunedFile, previous.before(), previous.after());
-        }
+            Path outputDirectory = run.outputDirectory();
+            Path prunedFile = outputDirectory.resolve(ArtifactNames.prunedModel(request.model()));
+            Path reportFile = outputDirectory.resolve(ArtifactNames.PRUNE_REPORT);
+            if (run.upToDate(key).isPresent()) {
+                PruneReport previous = Json.mapper().readValue(reportFile.toFile(), PruneReport.class);
+                listener.stage("Pruning up to date: " + prunedFile.getFileName() + " matches the model and settings ("
+                        + ArtifactNames.PRUNE_REPORT + ")");
+                return new PruneResult(true, prunedFile, previous.before(), previous.after());
+            }
 
+            Scores scores = score(model, info, images, recovery, request);
+            ModelCost before = ModelCost.measure(model, info);
+            CandidateMaker maker = settings -> candidate(model, info, scores, recovery, request, settings);
+            int prunable = scores.analysis().groups().stream().mapToInt(ChannelGroup::size).sum();
+            listener.stage(String.format(Locale.ROOT, "Pruning %s: %d prunable channels in %d groups (%s), recovery "
+                    + "%s", input.file().getFileName(), prunable, scores.analysis().groups().size(),
+                    scores.description(), recovery.id()));
+            Candidate chosen;
+            PruneReport.Search searchReport = null;
+            if (request.search().isPresent()) {
+                PruneSearch.Selector selector = settings -> ChannelSelection.select(scores.analysis().groups(),
+                        scores.normalised(), scores.raw(), settings).removed();
+                PruneSearch.Outcome outcome = new PruneSearch(listener).run(input.file(), before, model, maker,
+                        selector, request.selection(), request.search().get(), evaluationSet.orElseThrow());
+                chosen = outcome.chosen();
+                searchReport = outcome.report();
+            } else {
+                chosen = maker.make(request.selection());
+            }
+            chosen.model().save(prunedFile);
+            writeReport(reportFile, key, input, request, recovery, scores, searchReport, images.size(), before,
+                    chosen);
+            run.commit(key, input, prunedFile, List.of(reportFile));
+            return new PruneResult(false, prunedFile, before, chosen.cost());
+        }
+    }
+
+    /** Everything the pruned model depends on; threads do not change it. */
+    private static StageKey key(StageKey key, PruneRequest request, RecoveryMethod recovery, String imagesHash,
+            String evaluationHash) {
+        SelectionSettings selection = request.selection();
+        key.input("calibrationImages", imagesHash)
+                .input("evaluationDataset", evaluationHash)
+                .parameter("criterion", request.criterion().id())
+                .parameter("ratio", selection.ratio())
+                .parameter("threshold", selection.threshold())
+                .parameter("minChannels", selection.minChannels())
+                .parameter("minKeptFraction", selection.minKeptFraction())
+                .parameter("roundTo", selection.roundTo())
+                .parameter("recovery", recovery.id())
+                .parameter("ridge", request.recovery().ridge())
+                .parameter("rowsPerUnknown", request.recovery().rowsPerUnknown())
+                .parameter("sensitivity", request.sensitivity())
+                .parameter("imageSize", request.overrides().imageSize());
+        request.search().ifPresent(search -> key.parameter("targetMapDrop", search.targetMapDrop())
+                .parameter("maxRatio", search.maxRatio())
+                .parameter("searchSteps", search.steps())
+                .parameter("searchResolution", search.resolution())
+                .parameter("failWhenNoReduction", search.failWhenNoReduction())
+                .parameter("confidenceThreshold", search.evaluation().decode().confidenceThreshold())
+                .parameter("iouThreshold", search.evaluation().decode().iouThreshold())
+                .parameter("maxDetections", search.evaluation().decode().maxDetections())
+                .parameter("multiLabel", search.evaluation().decode().multiLabel()));
+        return key;
+    }
+
+    /**
+     * Every group's channel scores, normalised (for the global ranking) and raw (for thresholds), with the
+     * measured channel means that absorption uses, the sensitivity factors that weighed the scores, and the
+     * calibration images that could be read (every later pass runs on those).
+     */
+    private record Scores(ChannelDependencyAnalysis analysis, Map<String, double[]> normalised,
+            Map<String, double[]> raw, Map<String, double[]> means, Map<String, Double> factors, String description,
+            List<Path> readImages) {
+    }
+
+    /** Analyses the graph, measures what the criterion, sensitivity and recovery need, and scores every channel. */
+    private Scores score(OnnxModel model, YoloModelInfo info, List<Path> images, RecoveryMethod recovery,
+            PruneRequest request) throws IOException, OrtException {
         ChannelDependencyAnalysis analysis = ChannelDependencyAnalysis.analyze(model);
         analysis.notes().forEach(listener::detail);
         boolean sensitivity = request.sensitivity() && !images.isEmpty();
         boolean covariances = !images.isEmpty() && (request.criterion().measured() || sensitivity
                 || request.criterion() == ImportanceCriterion.AUTO);
         Map<String, TensorStatistics> statistics = Map.of();
+        List<Path> read = images;
         if (!images.isEmpty() && (recovery != RecoveryMethod.CONSTANTS || covariances)) {
             Set<String> tensors = ActivationImportance.tensors(model, analysis);
             long start = System.nanoTime();
-            statistics = ChannelStatistics.measure(model, info, new ArrayList<>(tensors),
-                    covariances ? tensors : Set.of(), images, request.threadCount(), listener);
+            ChannelStatistics.Measurement measurement = ChannelStatistics.measure(model, info,
+                    new ArrayList<>(tensors), covariances ? tensors : Set.of(), images, request.threadCount(),
+                    request.unreadableImages(), new ImageBatches.Source("calibrationImages",
+                            request.calibrationImages().orElseThrow(), "prune statistics"), listener);
+            statistics = measurement.statistics();
+            read = measurement.readImages();
             listener.stage(String.format(Locale.ROOT, "Measured %d activations on %d images in %.1f s (channel means%s)",
-                    tensors.size(), images.size(), (System.nanoTime() - start) / 1e9,
+                    tensors.size(), read.size(), (System.nanoTime() - start) / 1e9,
                     covariances ? " and covariances" : ""));
         }
         ActivationImportance measured = covariances ? new ActivationImportance(model, analysis, statistics) : null;
@@ -137,7 +195,7 @@ public final class Pruner {
             for (int g = 0; g < analysis.groups().size(); g++) {
                 layerErrors.put(analysis.groups().get(g).name(), measured.meanReplacementErrors(g));
             }
-            double[] probed = SensitivityProbe.measure(model, info, analysis, normalised, layerErrors, means, images,
+            double[] probed = SensitivityProbe.measure(model, info, analysis, normalised, layerErrors, means, read,
                     request.threadCount(), listener);
             for (int g = 0; g < probed.length; g++) {
                 String name = analysis.groups().get(g).name();
@@ -149,54 +207,34 @@ public final class Pruner {
                 }
             }
         }
-        Map<String, double[]> absorbed = recovery == RecoveryMethod.CONSTANTS ? Map.of() : means;
-        ModelCost before = ModelCost.measure(model, info);
-        CandidateMaker maker = settings -> candidate(model, info, analysis, normalised, raw, absorbed, recovery,
-                images, request, settings);
+        return new Scores(analysis, normalised, raw, recovery == RecoveryMethod.CONSTANTS ? Map.of() : means, factors,
+                importance.describe(analysis.groups()), read);
+    }
 
-        int prunable = analysis.groups().stream().mapToInt(ChannelGroup::size).sum();
-        listener.stage(String.format(Locale.ROOT, "Pruning %s: %d prunable channels in %d groups (%s), recovery %s",
-                request.model().getFileName(), prunable, analysis.groups().size(),
-                importance.describe(analysis.groups()), recovery.id()));
-        Candidate chosen;
-        PruneReport.Search searchReport = null;
-        if (request.search().isPresent()) {
-            PruneSearch.Selector selector = settings -> ChannelSelection.select(analysis.groups(), normalised, raw,
-                    settings).removed();
-            PruneSearch.Outcome outcome = new PruneSearch(listener).run(request.model(), before, model, maker,
-                    selector, request.selection(), request.search().get(), evaluationSet.orElseThrow(),
-                    outputDirectory);
-            chosen = outcome.chosen();
-            searchReport = outcome.report();
-        } else {
-            chosen = maker.make(request.selection());
-        }
-        chosen.model().save(prunedFile);
-
+    /** Logs the per-layer table and writes {@code prune-report.json}. */
+    private void writeReport(Path reportFile, StageKey key, StageInput input, PruneRequest request,
+            RecoveryMethod recovery, Scores scores, PruneReport.Search searchReport, int images, ModelCost before,
+            Candidate chosen) throws IOException {
         List<PruneReport.Group> groups = new ArrayList<>();
-        for (ChannelGroup group : analysis.groups()) {
+        for (ChannelGroup group : scores.analysis().groups()) {
             int[] removed = chosen.removed().getOrDefault(group.name(), new int[0]);
             groups.add(new PruneReport.Group(group.name(), group.members().stream().map(ChannelGroup.Member::conv)
-                    .toList(), group.size(), group.size() - removed.length, removed, factors.get(group.name())));
+                    .toList(), group.size(), group.size() - removed.length, removed, scores.factors().get(group.name())));
         }
         logTable(groups, before, chosen.cost());
-
-        List<String> notes = new ArrayList<>(analysis.notes());
+        List<String> notes = new ArrayList<>(scores.analysis().notes());
         notes.addAll(chosen.notes());
-        Map<String, String> outputs = new TreeMap<>();
-        outputs.put("prunedModel", Sha256.ofFile(prunedFile));
         SelectionSettings settings = chosen.settings();
         RecoverySettings recoverySettings = request.recovery();
-        PruneReport report = new PruneReport(PluginVersion.get(), fingerprint, request.model().getFileName().toString(),
-                modelHash, request.criterion().id(), new PruneReport.Selection(settings.ratio(), settings.threshold(),
-                        settings.minChannels(), settings.minKeptFraction(), settings.roundTo()),
+        PruneReport report = new PruneReport(PluginVersion.get(), key.fingerprint(),
+                input.file().getFileName().toString(), input.sha256(), request.criterion().id(),
+                new PruneReport.Selection(settings.ratio(), settings.threshold(), settings.minChannels(),
+                        settings.minKeptFraction(), settings.roundTo()),
                 new PruneReport.Recovery(recovery.id(), recoverySettings.ridge(), recoverySettings.rowsPerUnknown(),
                         chosen.fits()),
-                searchReport, request.calibrationImages().map(Path::toString).orElse(null), images.size(), before,
-                chosen.cost(), groups, notes, outputs);
+                searchReport, request.calibrationImages().map(Path::toString).orElse(null), images, before,
+                chosen.cost(), groups, notes);
         AtomicFiles.write(reportFile, Json.mapper().writeValueAsBytes(report));
-        record(request, prunedFile, modelHash, calibrationHash);
-        return new PruneResult(false, prunedFile, before, chosen.cost());
     }
 
     /** Makes one pruned, repaired model for a selection. */
@@ -205,17 +243,17 @@ public final class Pruner {
         Candidate make(SelectionSettings settings) throws IOException, OrtException;
     }
 
-    private Candidate candidate(OnnxModel model, YoloModelInfo info, ChannelDependencyAnalysis analysis,
-            Map<String, double[]> normalised, Map<String, double[]> raw, Map<String, double[]> means,
-            RecoveryMethod recovery, List<Path> images, PruneRequest request, SelectionSettings settings)
-            throws IOException, OrtException {
+    private Candidate candidate(OnnxModel model, YoloModelInfo info, Scores scores, RecoveryMethod recovery,
+            PruneRequest request, SelectionSettings settings) throws IOException, OrtException {
+        ChannelDependencyAnalysis analysis = scores.analysis();
         long start = System.nanoTime();
-        ChannelSelection.Selection selection = ChannelSelection.select(analysis.groups(), normalised, raw, settings);
+        ChannelSelection.Selection selection = ChannelSelection.select(analysis.groups(), scores.normalised(),
+                scores.raw(), settings);
         int removedCount = selection.removed().values().stream().mapToInt(channels -> channels.length).sum();
         listener.stage(String.format(Locale.ROOT, "Removing %d channels (%s)", removedCount, settings.byThreshold()
                 ? "threshold " + settings.threshold() : String.format(Locale.ROOT, "ratio %.3f", settings.ratio())));
         selection.notes().forEach(listener::stage);
-        PruneOutcome outcome = ChannelPruner.prune(model, analysis, selection.removed(), means);
+        PruneOutcome outcome = ChannelPruner.prune(model, analysis, selection.removed(), scores.means());
         outcome.notes().forEach(listener::stage);
         List<String> notes = new ArrayList<>(selection.notes());
         notes.addAll(outcome.notes());
@@ -227,7 +265,8 @@ public final class Pruner {
             List<ChannelPruner.ConvChannels> convs = changes.values().stream()
                     .filter(ChannelPruner.ConvChannels::losesInputs).toList();
             long solveStart = System.nanoTime();
-            LeastSquaresRecovery.Result result = LeastSquaresRecovery.recover(model, pruned, info, convs, images,
+            LeastSquaresRecovery.Result result = LeastSquaresRecovery.recover(model, pruned, info, convs,
+                    scores.readImages(),
                     request.recovery(), request.threadCount(), listener);
             pruned = result.model();
             fits = result.layers();
@@ -259,37 +298,5 @@ public final class Pruner {
             }
         }
         listener.stage("  " + before.describeChange(after));
-    }
-
-    private static PruneReport previousReport(Path reportFile) {
-        if (!Files.isRegularFile(reportFile)) {
-            return null;
-        }
-        try {
-            return Json.mapper().readValue(reportFile.toFile(), PruneReport.class);
-        } catch (IOException e) {
-            return null;
-        }
-    }
-
-    private static void record(PruneRequest request, Path prunedFile, String modelHash, String imagesHash)
-            throws IOException {
-        Map<String, String> inputs = new TreeMap<>();
-        inputs.put("model", modelHash);
-        inputs.put("calibrationImages", imagesHash);
-        Map<String, Object> parameters = new TreeMap<>();
-        parameters.put("criterion", request.criterion().id());
-        parameters.put("ratio", request.selection().ratio());
-        parameters.put("threshold", request.selection().threshold());
-        parameters.put("minChannels", request.selection().minChannels());
-        parameters.put("minKeptFraction", request.selection().minKeptFraction());
-        parameters.put("roundTo", request.selection().roundTo());
-        parameters.put("recovery", request.recovery().method().id());
-        parameters.put("sensitivity", request.sensitivity());
-        request.search().ifPresent(search -> parameters.put("targetMapDrop", search.targetMapDrop()));
-        PipelineRecord.read(request.outputDirectory())
-                .with(PipelineStage.PRUNE, new PipelineRecord.StageOutput(prunedFile.getFileName().toString(),
-                        Sha256.ofFile(prunedFile), inputs, parameters, PluginVersion.get()))
-                .write(request.outputDirectory());
     }
 }

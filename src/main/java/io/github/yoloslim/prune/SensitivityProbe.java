@@ -90,8 +90,7 @@ final class SensitivityProbe {
     private static List<float[]> outputs(OnnxModel model, YoloModelInfo info, List<Path> images, int threads)
             throws IOException, OrtException {
         List<float[]> outputs = new ArrayList<>();
-        ImagePass.run(model, info, List.of(info.outputName()), images, threads, error -> {
-        }, (image, tensor, values, shape) -> {
+        ImagePass.run(model, info, List.of(info.outputName()), images, threads, (image, tensor, values, shape) -> {
             float[] copy = new float[values.remaining()];
             values.get(copy);
             outputs.add(copy);

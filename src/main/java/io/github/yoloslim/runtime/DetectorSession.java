@@ -7,9 +7,11 @@ import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.OrtSession.SessionOptions;
 import ai.onnxruntime.OrtSession.SessionOptions.OptLevel;
 import io.github.yoloslim.InvalidInputException;
+import io.github.yoloslim.cache.FileSnapshot;
 import io.github.yoloslim.onnx.OutputLayout;
 import io.github.yoloslim.onnx.YoloModelInfo;
 
+import java.io.IOException;
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.Map;
@@ -38,25 +40,31 @@ public final class DetectorSession implements Detector {
      * @throws InvalidInputException when ONNX Runtime rejects the model
      * @throws OrtException when ONNX Runtime itself fails (native library, memory)
      */
-    public static DetectorSession open(Path model, YoloModelInfo info, int threads, String parameter)
+    public static DetectorSession open(FileSnapshot model, YoloModelInfo info, int threads, String parameter)
             throws OrtException {
         OrtEnvironment environment = environment();
         try (SessionOptions options = options(threads)) {
             OrtSession session;
             try {
-                session = environment.createSession(model.toString(), options);
+                session = environment.createSession(model.bytes(), options);
             } catch (OrtException e) {
                 if (e.getCode() == OrtException.OrtErrorCode.ORT_INVALID_GRAPH
                         || e.getCode() == OrtException.OrtErrorCode.ORT_INVALID_PROTOBUF
                         || e.getCode() == OrtException.OrtErrorCode.ORT_NOT_IMPLEMENTED
                         || e.getCode() == OrtException.OrtErrorCode.ORT_INVALID_ARGUMENT) {
-                    throw new InvalidInputException(parameter + " " + model + " cannot be loaded by ONNX Runtime "
+                    throw new InvalidInputException(parameter + " " + model.file() + " cannot be loaded by ONNX Runtime "
                             + "(" + e.getMessage() + "). Check that the model was exported with a standard opset.", e);
                 }
                 throw e;
             }
             return new DetectorSession(environment, session, info);
         }
+    }
+
+    /** Loads the ONNX file {@code model}, as {@link #open(FileSnapshot, YoloModelInfo, int, String)} does. */
+    public static DetectorSession open(Path model, YoloModelInfo info, int threads, String parameter)
+            throws IOException, OrtException {
+        return open(FileSnapshot.read(model), info, threads, parameter);
     }
 
     /**

@@ -3,6 +3,7 @@ package io.github.yoloslim.calibrate;
 import io.github.yoloslim.data.ImageSelection;
 import io.github.yoloslim.data.Letterbox;
 import io.github.yoloslim.data.LetterboxFeed;
+import io.github.yoloslim.data.UnreadableImagePolicy;
 import io.github.yoloslim.onnx.ModelOverrides;
 import io.github.yoloslim.onnx.OnnxModel;
 import io.github.yoloslim.onnx.YoloModelInfo;
@@ -61,7 +62,7 @@ public final class CalibrationBenchmark {
             start = System.nanoTime();
             new Calibrator(ProgressListener.silent()).run(new CalibrateRequest(model, Optional.empty(), images, 0,
                     RangeMethod.MSE, 99.99, QdqOptions.of(QdqFormat.TENSORRT), "10.15.1", ModelOverrides.NONE,
-                    threads, 0, output));
+                    threads, 0, UnreadableImagePolicy.SKIP, output));
             calibration[round] = (System.nanoTime() - start) / 1e9;
             delete(output);
             System.out.printf(Locale.ROOT, "round %d: plain inference %.2f s, calibration %.2f s (%.2f×)%n", round + 1,

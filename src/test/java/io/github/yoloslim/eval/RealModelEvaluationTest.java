@@ -6,6 +6,7 @@ import io.github.yoloslim.data.Dataset;
 import io.github.yoloslim.data.DatasetFormat;
 import io.github.yoloslim.data.DatasetImage;
 import io.github.yoloslim.data.DatasetLoader;
+import io.github.yoloslim.data.UnreadableImagePolicy;
 import io.github.yoloslim.onnx.ModelOverrides;
 import io.github.yoloslim.progress.ProgressListener;
 import io.github.yoloslim.testing.SharedData;

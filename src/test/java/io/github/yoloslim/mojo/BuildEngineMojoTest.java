@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.yoloslim.calibrate.CalibrateRequest;
 import io.github.yoloslim.calibrate.Calibrator;
 import io.github.yoloslim.calibrate.RangeMethod;
+import io.github.yoloslim.data.UnreadableImagePolicy;
 import io.github.yoloslim.engine.EngineBuildException;
 import io.github.yoloslim.engine.EngineBuilders;
 import io.github.yoloslim.engine.EngineEnvironment;
@@ -76,7 +77,7 @@ class BuildEngineMojoTest {
     private void calibrate() throws Exception {
         Path images = SyntheticImages.noise(dir.resolve("images"), 3, 40, 1);
         new Calibrator(ProgressListener.silent()).run(new CalibrateRequest(model, Optional.empty(), images, 0,
-                RangeMethod.MSE, 99.99, QdqOptions.of(QdqFormat.TENSORRT), "10.15.1", ModelOverrides.NONE, 1, 0, out));
+                RangeMethod.MSE, 99.99, QdqOptions.of(QdqFormat.TENSORRT), "10.15.1", ModelOverrides.NONE, 1, 0, UnreadableImagePolicy.SKIP, out));
     }
 
     @Test
@@ -88,7 +89,7 @@ class BuildEngineMojoTest {
         assertThat(mojo.onMissingTensorRt).isEqualTo("fail");
         assertThat(mojo.attach).isTrue();
         assertThat(mojo.classifier).isEqualTo("auto");
-        assertThat(mojo.input).isEqualTo("auto");
+        assertThat(mojo.engineInput).isEqualTo("auto");
         assertThat(mojo.skipEngine).isFalse();
     }
 

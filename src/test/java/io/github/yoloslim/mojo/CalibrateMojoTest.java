@@ -12,6 +12,7 @@ import io.github.yoloslim.onnx.YoloModelInfo;
 import io.github.yoloslim.onnx.YoloModelInspector;
 import io.github.yoloslim.quantize.TensorRtCalibrationCache;
 import io.github.yoloslim.runtime.DetectorSession;
+import io.github.yoloslim.testing.PipelineEntries;
 import io.github.yoloslim.testing.SyntheticImages;
 import io.github.yoloslim.testing.TinyDetectors;
 import org.apache.maven.api.plugin.testing.InjectMojo;
@@ -67,10 +68,10 @@ class CalibrateMojoTest {
         assertThat(mojo.method).isEqualTo("mse");
         assertThat(mojo.qdqFormat).isEqualTo("tensorrt");
         assertThat(mojo.int8Encoding).isEqualTo("auto");
-        assertThat(mojo.maxImages).isEqualTo(500);
+        assertThat(mojo.maxCalibrationImages).isEqualTo(500);
         assertThat(mojo.percentile).isEqualTo(99.99);
         assertThat(mojo.tensorRtVersion).isEqualTo("10.15.1");
-        assertThat(mojo.input).isEqualTo("auto");
+        assertThat(mojo.calibrationInput).isEqualTo("auto");
         assertThat(mojo.skipCalibrate).isFalse();
     }
 
@@ -101,11 +102,12 @@ class CalibrateMojoTest {
         assertThat(report.get("int8Encoding").asText()).isEqualTo("s8s8");
         assertThat(report.at("/images/used").asInt()).isEqualTo(6);
         assertThat(report.at("/amax/act0").asDouble()).isPositive();
-        assertThat(report.at("/outputs/quantizedModel/sha256").asText()).isEqualTo(Sha256.ofFile(int8));
 
         PipelineRecord pipeline = PipelineRecord.read(out);
         assertThat(pipeline.stages().get("calibrate").file()).isEqualTo("tiny.int8.onnx");
-        assertThat(pipeline.newestOnnx(out).file()).contains(int8);
+        assertThat(pipeline.gateCandidate(out, Sha256.ofFile(model)).file()).contains(int8);
+        assertThat(pipeline.stages().get("calibrate").outputs()).containsEntry("tiny.int8.onnx", Sha256.ofFile(int8))
+                .containsKeys("calibration.cache", "calibration.json");
         assertThat(log.warnings()).anyMatch(line -> line.startsWith("Calibrating on 6 images"));
     }
 
@@ -194,8 +196,7 @@ class CalibrateMojoTest {
         Files.createDirectories(out);
         Path pruned = out.resolve("tiny.pruned.onnx");
         OnnxModel.of(TinyDetectors.convolutional(32, List.of("person", "car"), 8)).save(pruned);
-        PipelineRecord.empty().with(PipelineStage.PRUNE, new PipelineRecord.StageOutput("tiny.pruned.onnx",
-                Sha256.ofFile(pruned), Map.of(), Map.of(), "test")).write(out);
+        PipelineEntries.record(out, PipelineStage.PRUNE, pruned, model);
         configure(mojo, out);
         mojo.execute();
         JsonNode report = new ObjectMapper().readTree(out.resolve("calibration.json").toFile());
@@ -223,7 +224,7 @@ class CalibrateMojoTest {
         Files.writeString(broken.resolve("b.png"), "not a png");
         mojo.calibrationImages = broken.toFile();
         assertThatThrownBy(mojo::execute).isInstanceOf(MojoFailureException.class)
-                .hasMessageContaining("none of the 2 images in <calibrationImages>");
+                .hasMessageContaining("none of the 2 images of <calibrationImages> " + broken + " could be read");
 
         mojo.calibrationImages = images.toFile();
         mojo.method = "kl";
@@ -256,7 +257,7 @@ class CalibrateMojoTest {
         Path out = output("twice");
         configure(mojo, out);
         mojo.execute();
-        mojo.input = out.resolve("tiny.int8.onnx").toString();
+        mojo.calibrationInput = out.resolve("tiny.int8.onnx").toString();
         assertThatThrownBy(mojo::execute).isInstanceOf(MojoFailureException.class)
                 .hasMessageContaining("is already quantized");
     }

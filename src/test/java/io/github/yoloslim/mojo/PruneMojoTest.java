@@ -3,6 +3,7 @@ package io.github.yoloslim.mojo;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.yoloslim.cache.PipelineRecord;
+import io.github.yoloslim.cache.Sha256;
 import io.github.yoloslim.mojo.VerifyMapMojoTest.RecordingLog;
 import io.github.yoloslim.onnx.GraphView;
 import io.github.yoloslim.onnx.ModelOverrides;
@@ -72,7 +73,7 @@ class PruneMojoTest {
         assertThat(mojo.minChannels).isEqualTo(8);
         assertThat(mojo.minKeptFraction).isEqualTo(0.25);
         assertThat(mojo.roundTo).isEqualTo(8);
-        assertThat(mojo.maxImages).isEqualTo(64);
+        assertThat(mojo.maxPruneImages).isEqualTo(64);
         assertThat(mojo.skipPrune).isFalse();
         assertThat(mojo.recovery).isEqualTo("auto");
         assertThat(mojo.ridge).isEqualTo(0.1);
@@ -102,7 +103,7 @@ class PruneMojoTest {
         assertThat(report.at("/after/parameters").asLong()).isLessThan(report.at("/before/parameters").asLong());
         assertThat(report.at("/after/macs").asLong()).isLessThan(report.at("/before/macs").asLong());
         assertThat(report.at("/criterion").asText()).isEqualTo("auto");
-        assertThat(PipelineRecord.read(out).newestOnnx(out).file()).contains(pruned);
+        assertThat(PipelineRecord.read(out).gateCandidate(out, Sha256.ofFile(model)).file()).contains(pruned);
         assertThat(log.infos()).anyMatch(line -> line.startsWith("Pruning tiny.onnx: 8 prunable channels in 1 groups")
                 && line.endsWith("recovery constants"));
         assertThat(log.infos()).contains("Removing 4 channels (ratio 0.500)");

@@ -2,6 +2,7 @@ package io.github.yoloslim.mojo;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.yoloslim.cache.PipelineStage;
 import io.github.yoloslim.engine.Availability;
 import io.github.yoloslim.engine.BuildEngineRequest;
 import io.github.yoloslim.engine.EngineEnvironment;
@@ -13,6 +14,7 @@ import io.github.yoloslim.onnx.ModelOverrides;
 import io.github.yoloslim.onnx.OnnxModel;
 import io.github.yoloslim.progress.ProgressListener;
 import io.github.yoloslim.testing.FakeEngineBuilder;
+import io.github.yoloslim.testing.PipelineEntries;
 import io.github.yoloslim.testing.SyntheticCoco;
 import io.github.yoloslim.testing.TinyDetectors;
 import io.github.yoloslim.testing.TinyDetectors.Box;
@@ -34,6 +36,7 @@ import java.util.Optional;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 /** The verify-map goal as Maven configures it, on tiny real ONNX detectors and a synthetic COCO dataset. */
 @MojoTest
@@ -81,7 +84,7 @@ class VerifyMapMojoTest {
     @Test
     @InjectMojo(goal = "verify-map", pom = POM)
     void parametersHaveTheDocumentedDefaults(VerifyMapMojo mojo) {
-        assertThat(mojo.maxImages).isEqualTo(2);
+        assertThat(mojo.maxEvaluationImages).isEqualTo(2);
         assertThat(mojo.maxMapDrop).isEqualTo(0.01);
         assertThat(mojo.minMap).isZero();
         assertThat(mojo.confidenceThreshold).isEqualTo(0.001);
@@ -117,6 +120,60 @@ class VerifyMapMojoTest {
 
     @Test
     @InjectMojo(goal = "verify-map", pom = POM)
+    void aRecordedOutputThatIsMissingOrChangedFailsInsteadOfGatingTheModel(VerifyMapMojo mojo) throws Exception {
+        configure(mojo, null);
+        Path output = Files.createDirectories(mojo.outputDirectory.toPath());
+        Path quantized = Files.copy(shifted, output.resolve("exact.int8.onnx"));
+        PipelineEntries.record(output, PipelineStage.CALIBRATE, quantized, mojo.model.toPath());
+        Files.write(quantized, Files.readAllBytes(exact));
+        assertThatThrownBy(mojo::execute).isInstanceOf(MojoFailureException.class)
+                .hasMessageStartingWith("verify-map has no model to gate: calibrate output exact.int8.onnx changed "
+                        + "since it was written");
+        Files.delete(quantized);
+        assertThatThrownBy(mojo::execute).isInstanceOf(MojoFailureException.class)
+                .hasMessageStartingWith("verify-map has no model to gate: calibrate output exact.int8.onnx is missing");
+        assertThat(log.infos()).noneMatch(line -> line.startsWith("Evaluating"));
+        // Named explicitly, the candidate is the user's choice and the record does not matter.
+        configure(mojo, exact);
+        mojo.execute();
+    }
+
+    @Test
+    @InjectMojo(goal = "verify-map", pom = POM)
+    void aCachedEvaluationOfOtherBytesIsNeverUsed(VerifyMapMojo mojo) throws Exception {
+        configure(mojo, shifted);
+        mojo.maxMapDrop = 1;
+        mojo.execute();
+        // Another build stored another model's evaluation under this key: the hash inside gives it away.
+        Path cache = mojo.outputDirectory.toPath().resolve("cache");
+        try (var entries = Files.list(cache)) {
+            for (Path entry : entries.toList()) {
+                Files.writeString(entry, Files.readString(entry).replace(
+                        io.github.yoloslim.cache.Sha256.ofFile(shifted), "0".repeat(64)));
+            }
+        }
+        log.clear();
+        mojo.execute();
+        assertThat(log.warnings()).anyMatch(line -> line.startsWith("Ignoring cached evaluation ")
+                && line.contains("it evaluated other bytes"));
+        assertThat(log.infos()).anyMatch(line -> line.startsWith("Evaluating candidate shifted.onnx"));
+        JsonNode report = new ObjectMapper().readTree(mojo.reportFile);
+        assertThat(report.at("/candidate/evaluation/stats/ap").asDouble()).isEqualTo(0.3, within(1e-9));
+    }
+
+    @Test
+    @InjectMojo(goal = "verify-map", pom = POM)
+    void aReportFromAnEarlierRunIsGoneOnceARunStarts(VerifyMapMojo mojo) throws Exception {
+        configure(mojo, null);
+        mojo.execute();
+        assertThat(mojo.reportFile).exists();
+        mojo.dataset = dir.resolve("nowhere").toFile();
+        assertThatThrownBy(mojo::execute).isInstanceOf(MojoFailureException.class);
+        assertThat(mojo.reportFile).doesNotExist();
+    }
+
+    @Test
+    @InjectMojo(goal = "verify-map", pom = POM)
     void failsTheBuildWhenTheCandidateDropsTooMuch(VerifyMapMojo mojo) {
         configure(mojo, shifted);
         // IoU exactly 0.6 (768 / 1280) matches at thresholds .50, .55 and .60 (pycocotools skips only IoU < t):
@@ -147,11 +204,7 @@ class VerifyMapMojoTest {
         Files.createDirectories(output);
         Path pruned = output.resolve("exact.pruned.onnx");
         Files.copy(shifted, pruned);
-        io.github.yoloslim.cache.PipelineRecord.empty()
-                .with(io.github.yoloslim.cache.PipelineStage.PRUNE, new io.github.yoloslim.cache.PipelineRecord.StageOutput(
-                        "exact.pruned.onnx", io.github.yoloslim.cache.Sha256.ofFile(pruned), java.util.Map.of(),
-                        java.util.Map.of(), "test"))
-                .write(output);
+        PipelineEntries.record(output, PipelineStage.PRUNE, pruned, mojo.model.toPath());
         assertThatThrownBy(mojo::execute).isInstanceOf(MojoFailureException.class);
         assertThat(log.infos()).anyMatch(line -> line.startsWith("Candidate exact.pruned.onnx (newest pipeline output (prune))"));
     }
@@ -160,7 +213,7 @@ class VerifyMapMojoTest {
     @InjectMojo(goal = "verify-map", pom = POM)
     void dynamicBatchModelsRunInBatchesWithAShortLastOne(VerifyMapMojo mojo) throws Exception {
         configure(mojo, detector("dynamic.onnx", 40, 0));
-        mojo.maxImages = 3;
+        mojo.maxEvaluationImages = 3;
         mojo.batchSize = 2;
         mojo.maxMapDrop = 0.9;
         mojo.execute();

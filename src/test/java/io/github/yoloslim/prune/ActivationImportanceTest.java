@@ -1,5 +1,6 @@
 package io.github.yoloslim.prune;
 
+import io.github.yoloslim.data.UnreadableImagePolicy;
 import io.github.yoloslim.onnx.OnnxModel;
 import io.github.yoloslim.onnx.YoloModelInfo;
 import io.github.yoloslim.progress.ProgressListener;
@@ -57,7 +58,8 @@ class ActivationImportanceTest {
         List<Path> images = YoloGraphs.noiseImages(temp.resolve("images"), 4, SIZE, 3);
         YoloModelInfo info = YoloGraphs.info("images", SIZE, "b_output_0", 1, 5, SIZE, SIZE);
         Map<String, ChannelStatistics.TensorStatistics> statistics = ChannelStatistics.measure(model, info,
-                new ArrayList<>(tensors), tensors, images, 1, ProgressListener.silent());
+                new ArrayList<>(tensors), tensors, images, 1, UnreadableImagePolicy.SKIP, ImagePass.READ_BEFORE,
+                ProgressListener.silent()).statistics();
         importance = new ActivationImportance(model, analysis, statistics);
     }
 

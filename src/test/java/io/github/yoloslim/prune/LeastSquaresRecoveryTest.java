@@ -1,6 +1,7 @@
 package io.github.yoloslim.prune;
 
 import io.github.yoloslim.InvalidInputException;
+import io.github.yoloslim.data.UnreadableImagePolicy;
 import io.github.yoloslim.onnx.GraphView;
 import io.github.yoloslim.onnx.OnnxModel;
 import io.github.yoloslim.onnx.YoloModelInfo;
@@ -42,7 +43,8 @@ class LeastSquaresRecoveryTest {
         List<Path> images = images(6);
         YoloModelInfo info = info();
         Map<String, double[]> means = ChannelStatistics.means(ChannelStatistics.measure(original, info,
-                List.of("a_output_0"), Set.of(), images, 1, ProgressListener.silent()));
+                List.of("a_output_0"), Set.of(), images, 1, UnreadableImagePolicy.SKIP, ImagePass.READ_BEFORE,
+                ProgressListener.silent()).statistics());
         OnnxModel absorbed = ChannelPruner.prune(original, analysis, removed, means).model();
         List<ChannelPruner.ConvChannels> consumers = ChannelPruner.convChannels(original, analysis, removed).values()
                 .stream().filter(ChannelPruner.ConvChannels::losesInputs).toList();

@@ -4,9 +4,9 @@ import io.github.yoloslim.InvalidInputException;
 import io.github.yoloslim.data.Dataset;
 import io.github.yoloslim.data.DatasetLoader;
 import io.github.yoloslim.data.DatasetSpec;
+import io.github.yoloslim.data.UnreadableImagePolicy;
 import io.github.yoloslim.eval.DecodeSettings;
 import io.github.yoloslim.eval.EvaluationSettings;
-import io.github.yoloslim.eval.UnreadableImagePolicy;
 import io.github.yoloslim.onnx.ModelOverrides;
 import io.github.yoloslim.onnx.OnnxModel;
 import io.github.yoloslim.progress.ProgressListener;
@@ -79,7 +79,7 @@ class PruneSearchTest {
                 UnreadableImagePolicy.FAIL), failWhenNoReduction);
         return new PruneSearch(ProgressListener.silent()).run(modelFile, new ModelCost(1000, 1000, 1), exact,
                 breakingAbove(breaking), PruneSearchTest::channelPerGridStep, new SelectionSettings(0.1, -1, 1, 0, 1),
-                settings, dataset, dir);
+                settings, dataset);
     }
 
     @Test

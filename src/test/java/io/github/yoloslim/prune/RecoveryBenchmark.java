@@ -1,5 +1,6 @@
 package io.github.yoloslim.prune;
 
+import io.github.yoloslim.data.UnreadableImagePolicy;
 import io.github.yoloslim.onnx.ModelOverrides;
 import io.github.yoloslim.progress.ProgressListener;
 
@@ -51,7 +52,8 @@ public final class RecoveryBenchmark {
         new Pruner(listener).run(new PruneRequest(shared.resolve("models/yolov8n.onnx"),
                 ImportanceCriterion.parse(criterion, "criterion"), new SelectionSettings(ratio, -1, 8, 0.25, 8),
                 new RecoverySettings(RecoveryMethod.LEAST_SQUARES, 0.1, 32), true, Optional.empty(),
-                Optional.of(shared.resolve("data/coco-tiny/train2017")), 64, ModelOverrides.NONE, 0, output));
+                Optional.of(shared.resolve("data/coco-tiny/train2017")), 64, ModelOverrides.NONE, 0,
+                UnreadableImagePolicy.SKIP, output));
         System.out.printf(Locale.ROOT, "least squares on 64 images: %.1f s = %.2f× the %.0f s budget; prune in all %.1f s "
                 + "on %d processors%n", recovery[0], recovery[0] / BUDGET_SECONDS, BUDGET_SECONDS,
                 (System.nanoTime() - start) / 1e9, Runtime.getRuntime().availableProcessors());

@@ -1,5 +1,6 @@
 package io.github.yoloslim.testing;
 
+import io.github.yoloslim.cache.FileSnapshot;
 import io.github.yoloslim.engine.Availability;
 import io.github.yoloslim.engine.BuiltEngine;
 import io.github.yoloslim.engine.EngineBuildException;
@@ -12,7 +13,6 @@ import io.github.yoloslim.runtime.Detector;
 import io.github.yoloslim.runtime.DetectorSession;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -70,13 +70,13 @@ public final class FakeEngineBuilder implements EngineBuilder {
     }
 
     @Override
-    public Detector open(Path plan, YoloModelInfo info) throws EngineBuildException {
+    public Detector open(FileSnapshot plan, YoloModelInfo info) throws EngineBuildException {
         try {
-            Path onnx = Path.of(Files.readAllLines(plan).get(1));
+            Path onnx = Path.of(new String(plan.bytes(), StandardCharsets.UTF_8).split("\n")[1]);
             return DetectorSession.open(onnx, info, 1, "<candidate>");
         } catch (Exception e) {
-            throw new EngineBuildException(EngineBuildException.Kind.BUILD_FAILED, "cannot open fake plan " + plan,
-                    List.of(e.toString()));
+            throw new EngineBuildException(EngineBuildException.Kind.BUILD_FAILED, "cannot open fake plan "
+                    + plan.file(), List.of(e.toString()));
         }
     }
 }

@@ -1,6 +1,7 @@
 package io.github.yoloslim.engine.tensorrt;
 
 import io.github.yoloslim.InvalidInputException;
+import io.github.yoloslim.cache.FileSnapshot;
 import io.github.yoloslim.engine.Availability;
 import io.github.yoloslim.engine.BatchProfile;
 import io.github.yoloslim.engine.BuiltEngine;
@@ -41,8 +42,6 @@ import org.bytedeco.tensorrt.nvinfer.ITimingCache;
 import org.bytedeco.tensorrt.nvonnxparser.IParser;
 import org.bytedeco.tensorrt.nvonnxparser.IParserError;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.Method;
 import java.nio.file.Files;
@@ -492,16 +491,10 @@ public final class TensorRtEngineBuilder implements EngineBuilder {
     }
 
     @Override
-    public Detector open(Path plan, YoloModelInfo info) throws EngineBuildException {
+    public Detector open(FileSnapshot plan, YoloModelInfo info) throws EngineBuildException {
         requireAvailable(probe());
-        byte[] bytes;
-        try {
-            bytes = Files.readAllBytes(plan);
-        } catch (IOException e) {
-            throw new UncheckedIOException("Cannot read the TensorRT plan " + plan + ": " + e.getMessage(), e);
-        }
         synchronized (NATIVE) {
-            return EngineDetector.load(bytes, plan, info);
+            return EngineDetector.load(plan.bytes(), plan.file(), info);
         }
     }
 

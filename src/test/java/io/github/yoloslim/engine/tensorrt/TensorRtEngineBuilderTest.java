@@ -1,5 +1,6 @@
 package io.github.yoloslim.engine.tensorrt;
 
+import io.github.yoloslim.cache.FileSnapshot;
 import io.github.yoloslim.engine.Availability;
 import io.github.yoloslim.engine.EngineBuilder;
 import io.github.yoloslim.engine.EngineEnvironment;
@@ -84,7 +85,7 @@ class TensorRtEngineBuilderTest {
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining(environment.availability().description())
                 .hasMessageContaining(environment.detail());
-        assertThatThrownBy(() -> builder.open(dir.resolve("model.plan"), null))
+        assertThatThrownBy(() -> builder.open(new FileSnapshot(dir.resolve("model.plan"), new byte[0], ""), null))
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining(environment.availability().description());
     }

@@ -4,6 +4,7 @@ import ai.onnx.proto.OnnxMl.GraphProto;
 import ai.onnx.proto.OnnxMl.ModelProto;
 import ai.onnx.proto.OnnxMl.OperatorSetIdProto;
 import io.github.yoloslim.InvalidInputException;
+import io.github.yoloslim.cache.FileSnapshot;
 import io.github.yoloslim.engine.BatchProfile;
 import io.github.yoloslim.engine.BuiltEngine;
 import io.github.yoloslim.engine.EngineBuildException;
@@ -24,6 +25,7 @@ import io.github.yoloslim.runtime.Detector;
 import io.github.yoloslim.runtime.DetectorOutput;
 import io.github.yoloslim.runtime.DetectorSession;
 import io.github.yoloslim.testing.OrtRuns;
+import io.github.yoloslim.testing.RecordingListener;
 import io.github.yoloslim.testing.TinyDetectors;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -36,7 +38,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -103,7 +104,7 @@ class TensorRtGpuTest {
                 Optional.of(new BatchProfile(1, 2, 4)), Optional.empty());
         BuiltEngine built = builder.build(spec, ProgressListener.silent());
         assertMatchesOnnxRuntime(onnx, built, 3, 1e-5);
-        try (Detector engine = builder.open(Files.write(dir.resolve("dynamic.plan"), built.plan()), info(onnx))) {
+        try (Detector engine = builder.open(FileSnapshot.read(Files.write(dir.resolve("dynamic.plan"), built.plan())), info(onnx))) {
             assertThat(engine.batchCapacity(8)).isEqualTo(4);
             assertThatThrownBy(() -> engine.run(image(5, 1), 5))
                     .isInstanceOf(IllegalArgumentException.class)
@@ -142,13 +143,13 @@ class TensorRtGpuTest {
         assertThat(second.timingCacheReused()).isTrue();
         assertThat(second.warnings()).noneMatch(warning -> warning.contains("timing cache"));
 
-        List<String> warned = new ArrayList<>();
+        RecordingListener listener = new RecordingListener();
         BuiltEngine rebuilt = builder.build(withTimingCache(onnx,
-                "not a TensorRT timing cache".getBytes(StandardCharsets.US_ASCII)), collecting(warned));
+                "not a TensorRT timing cache".getBytes(StandardCharsets.US_ASCII)), listener);
         assertThat(rebuilt.timingCacheReused()).isFalse();
         assertThat(rebuilt.timingCache()).isNotEmpty();
         assertThat(rebuilt.plan()).isNotEmpty();
-        assertThat(warned).anyMatch(warning -> warning.contains("timing cache") && warning.contains("rebuilding"));
+        assertThat(listener.warnings()).anyMatch(warning -> warning.contains("timing cache") && warning.contains("rebuilding"));
         assertThat(rebuilt.warnings()).anyMatch(warning -> warning.contains("rebuilding"));
     }
 
@@ -218,7 +219,7 @@ class TensorRtGpuTest {
         Path plan = Files.write(dir.resolve(onnx.getFileName() + ".plan"), built.plan());
         YoloModelInfo info = info(onnx);
         float[] input = image(batch, 11);
-        try (Detector engine = builder.open(plan, info);
+        try (Detector engine = builder.open(FileSnapshot.read(plan), info);
                 DetectorSession reference = DetectorSession.open(onnx, info, 1, "<model>")) {
             DetectorOutput actual = engine.run(input, batch);
             DetectorOutput expected = reference.run(input, batch);
@@ -270,22 +271,5 @@ class TensorRtGpuTest {
             max = Math.max(max, Math.abs(value));
         }
         return max;
-    }
-
-    private static ProgressListener collecting(List<String> warnings) {
-        return new ProgressListener() {
-            @Override
-            public void stage(String message) {
-            }
-
-            @Override
-            public void detail(String message) {
-            }
-
-            @Override
-            public void warn(String message) {
-                warnings.add(message);
-            }
-        };
     }
 }
