@@ -42,8 +42,8 @@ import org.yaml.snakeyaml.error.YAMLException;
 public final class DatasetLoader {
 
     /** File extensions Ultralytics treats as images (IMG_FORMATS), lower case. */
-    private static final Set<String> IMAGE_EXTENSIONS =
-            Set.of("bmp", "dng", "jpeg", "jpg", "mpo", "png", "tif", "tiff", "webp", "pfm", "heic");
+    /** What {@link ImageDecoder} decodes (an MPO is a JPEG with more pictures after the first). */
+    private static final Set<String> IMAGE_EXTENSIONS = Set.of("bmp", "jpeg", "jpg", "mpo", "png");
     private static final int LISTED_NAMES = 5;
 
     private DatasetLoader() {

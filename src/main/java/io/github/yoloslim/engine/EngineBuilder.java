@@ -7,7 +7,7 @@ import io.github.yoloslim.runtime.Detector;
 
 /**
  * Builds and runs serialized engines. Implementations are found with {@link java.util.ServiceLoader}; the one
- * that ships is {@code engine.tensorrt.TensorRtEngineBuilder}, the only class that touches TensorRT.
+ * that ships is {@code engine.tensorrt.TensorRtEngineBuilder}, whose package is the only code that touches TensorRT.
  */
 public interface EngineBuilder {
 

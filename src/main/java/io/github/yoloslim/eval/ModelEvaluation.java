@@ -25,9 +25,4 @@ public record ModelEvaluation(String model, String sha256, String modelSummary, 
         skippedImages = List.copyOf(skippedImages);
         unmappedClasses = List.copyOf(unmappedClasses);
     }
-
-    /** Images per second over the whole evaluation. */
-    public double imagesPerSecond() {
-        return seconds > 0 ? images / seconds : 0;
-    }
 }

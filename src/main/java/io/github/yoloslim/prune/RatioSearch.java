@@ -36,10 +36,8 @@ final class RatioSearch {
     static final double GRID = 1000;
 
     /**
-     * While only one side of the target is known, the next ratio is at most this factor beyond the last. Measured
-     * by SearchBenchmark (66 synthetic curves, the default budget and resolution): from 1/16 of maxRatio ×6 spent
-     * 4.53 evaluations on average and chose within the resolution in all 66, ×4 4.58 and 61, ×8 4.68 and 65;
-     * starting at 1/8 or 1/32 spent 4.61 or 5.09.
+     * While only one side of the target is known, the next ratio is at most this factor beyond the last: with the
+     * start below, the fewest evaluations on SearchBenchmark's synthetic curves (the prune docs give the table).
      */
     static final double MAX_FACTOR = 6;
 

@@ -1,6 +1,5 @@
 package io.github.yoloslim.runtime;
 
-import ai.onnxruntime.OrtException;
 import io.github.yoloslim.onnx.YoloModelInfo;
 
 import java.io.IOException;
@@ -19,10 +18,10 @@ public interface Detector extends AutoCloseable {
     /**
      * Runs {@code batch} letterboxed images ({@code 3 × H × W} floats each, in [0, 1]).
      *
-     * @throws IOException when a non-ONNX-Runtime backend (a GPU engine) fails
+     * @throws InferenceException when the backend fails; its own exception is the cause
      */
-    DetectorOutput run(float[] input, int batch) throws IOException, OrtException;
+    DetectorOutput run(float[] input, int batch) throws IOException;
 
     @Override
-    void close() throws IOException, OrtException;
+    void close() throws IOException;
 }

@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -283,13 +284,23 @@ class DatasetLoaderTest {
         }
     }
 
+    @Test
+    void onlyFormatsTheDecoderReadsCountAsImages() {
+        assertThat(Stream.of("a.jpg", "b.JPEG", "c.png", "d.bmp", "e.mpo").map(Path::of))
+                .allMatch(DatasetLoader::isImageFile);
+        assertThat(Stream.of("a.webp", "b.tiff", "c.tif", "d.heic", "e.dng", "f.pfm", "g.txt", "jpg").map(Path::of))
+                .noneMatch(DatasetLoader::isImageFile);
+    }
+
     private static void assertCocoTiny(LoadedDataset loaded) {
         Dataset dataset = loaded.dataset();
         assertThat(dataset.images()).hasSize(80);
         assertThat(dataset.images()).extracting(DatasetImage::id).isSorted();
         assertThat(dataset.annotations()).hasSize(815);
         assertThat(dataset.annotations()).filteredOn(GroundTruthBox::crowd).hasSize(11);
-        assertThat(dataset.categories()).hasSize(80).containsExactlyElementsOf(CocoCategories.ALL);
+        assertThat(dataset.categories()).hasSize(80).extracting(Category::id).isSorted();
+        assertThat(dataset.categories().get(0)).isEqualTo(new Category(1, "person"));
+        assertThat(dataset.categories().get(79)).isEqualTo(new Category(90, "toothbrush"));
         assertThat(loaded.ignoredImages()).isZero();
         assertThat(loaded.summary()).endsWith("80 images, 815 boxes (11 crowd), 80 categories");
     }

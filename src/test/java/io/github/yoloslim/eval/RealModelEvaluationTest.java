@@ -1,7 +1,6 @@
 package io.github.yoloslim.eval;
 
 import io.github.yoloslim.data.Category;
-import io.github.yoloslim.data.CocoCategories;
 import io.github.yoloslim.data.Dataset;
 import io.github.yoloslim.data.DatasetFormat;
 import io.github.yoloslim.data.DatasetImage;
@@ -53,7 +52,7 @@ class RealModelEvaluationTest {
     void busSampleHasFourPersonsAndABus() throws Exception {
         Path model = SharedData.require("models/yolov8n.onnx");
         Path bus = SharedData.require("data/samples/bus.jpg");
-        List<Category> coco = CocoCategories.ALL;
+        List<Category> coco = SharedData.cocoCategories();
         Dataset dataset = new Dataset("bus", DatasetFormat.COCO, List.of(new DatasetImage(1, bus, 554, 740)), coco,
                 List.of());
         EvaluationSettings settings = new EvaluationSettings(new DecodeSettings(0.25, 0.7, 300, false),

@@ -3,7 +3,6 @@ package io.github.yoloslim.quantize;
 import ai.onnx.proto.OnnxMl.NodeProto;
 import ai.onnxruntime.OrtSession;
 import io.github.yoloslim.data.Category;
-import io.github.yoloslim.data.CocoCategories;
 import io.github.yoloslim.data.Dataset;
 import io.github.yoloslim.data.DatasetFormat;
 import io.github.yoloslim.data.DatasetImage;
@@ -89,7 +88,7 @@ class RealModelQuantizationTest {
         Map<String, Double> amax = ActivationRanges.maxAbs(model, tensors, calibrationImages(2),
                 new long[] {1, 3, 640, 640});
 
-        List<Category> coco = CocoCategories.ALL;
+        List<Category> coco = SharedData.cocoCategories();
         Dataset dataset = new Dataset("bus", DatasetFormat.COCO, List.of(new DatasetImage(1, bus, 554, 740)), coco,
                 List.of());
         EvaluationSettings settings = new EvaluationSettings(new DecodeSettings(0.25, 0.7, 300, false),

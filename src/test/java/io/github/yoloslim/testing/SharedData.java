@@ -1,9 +1,13 @@
 package io.github.yoloslim.testing;
 
+import io.github.yoloslim.data.Category;
+import io.github.yoloslim.data.DatasetLoader;
 import org.junit.jupiter.api.Assumptions;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * The real model and COCO images beside the project ({@code ../shared}, or system property / environment
@@ -26,5 +30,11 @@ public final class SharedData {
         Assumptions.assumeTrue(Files.exists(path), () -> "skipped: " + path
                 + " is absent (real model/data live in ../shared; set -Dyoloslim.shared=<folder> to point at them)");
         return path;
+    }
+
+    /** COCO's 80 categories with their ids, as the shared annotations list them. */
+    public static List<Category> cocoCategories() throws IOException {
+        return DatasetLoader.loadCoco(require("data/coco-tiny/val2017"),
+                require("data/coco-tiny/annotations/instances_val2017.json"), 1).dataset().categories();
     }
 }

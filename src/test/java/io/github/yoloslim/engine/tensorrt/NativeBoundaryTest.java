@@ -11,21 +11,43 @@ import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** TensorRT and CUDA stay behind one class, so everything else compiles, loads and is tested without them. */
+/**
+ * TensorRT and CUDA stay behind one package, reached only through the {@code EngineBuilder} service, so everything
+ * else compiles, loads and is tested without them.
+ */
 class NativeBoundaryTest {
 
     private static final Path MAIN = Path.of("src/main/java");
-    private static final Path THE_CLASS = MAIN.resolve("io/github/yoloslim/engine/tensorrt/TensorRtEngineBuilder.java");
+    private static final Path THE_PACKAGE = MAIN.resolve("io/github/yoloslim/engine/tensorrt");
 
     @Test
-    void onlyTensorRtEngineBuilderUsesJavaCpp() throws IOException {
-        assertThat(THE_CLASS).exists();
+    void onlyTheTensorRtPackageUsesJavaCpp() throws IOException {
+        assertThat(THE_PACKAGE).isDirectory();
         List<Path> users;
         try (Stream<Path> files = Files.walk(MAIN)) {
             users = files.filter(file -> file.toString().endsWith(".java")).filter(NativeBoundaryTest::mentionsBytedeco)
                     .toList();
         }
-        assertThat(users).containsExactly(THE_CLASS);
+        assertThat(users).isNotEmpty().allMatch(file -> file.getParent().equals(THE_PACKAGE));
+    }
+
+    @Test
+    void nothingOutsideThePackageNamesIt() throws IOException {
+        List<Path> users;
+        try (Stream<Path> files = Files.walk(MAIN)) {
+            users = files.filter(file -> file.toString().endsWith(".java"))
+                    .filter(file -> !file.getParent().equals(THE_PACKAGE))
+                    .filter(file -> read(file).contains("io.github.yoloslim.engine.tensorrt")).toList();
+        }
+        assertThat(users).isEmpty();
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** Imports or fully qualified uses of JavaCPP classes; Maven coordinates in messages do not count. */

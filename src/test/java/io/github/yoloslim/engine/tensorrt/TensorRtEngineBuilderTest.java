@@ -68,10 +68,8 @@ class TensorRtEngineBuilderTest {
     @Test
     void probingTwiceReturnsTheCachedAnswer() {
         EngineEnvironment first = new TensorRtEngineBuilder().probe();
-        long start = System.nanoTime();
-        EngineEnvironment second = new TensorRtEngineBuilder().probe();
-        assertThat(second).isSameAs(first);
-        assertThat(System.nanoTime() - start).isLessThan(50_000_000L);
+        // The very object: the second probe loaded nothing again.
+        assertThat(new TensorRtEngineBuilder().probe()).isSameAs(first);
     }
 
     @Test
@@ -101,9 +99,9 @@ class TensorRtEngineBuilderTest {
         UnsatisfiedLinkError noDriver = new UnsatisfiedLinkError("no jnicudart in java.library.path: /usr/lib");
         noDriver.initCause(new UnsatisfiedLinkError(WRAPPER + "libjnicudart.so: libcuda.so.1: cannot open shared"
                 + " object file: No such file or directory"));
-        String detail = TensorRtEngineBuilder.detail(noDriver);
+        String detail = TensorRtProbe.detail(noDriver);
         assertThat(detail).isEqualTo("libcuda.so.1: cannot open shared object file: No such file or directory");
-        assertThat(TensorRtEngineBuilder.classify(detail)).isEqualTo(Availability.NO_CUDA_DRIVER);
+        assertThat(TensorRtProbe.classify(detail)).isEqualTo(Availability.NO_CUDA_DRIVER);
 
         assertThat(classified("libjnicudart.so", "libcudart.so.13")).isEqualTo(Availability.NO_CUDA_RUNTIME);
         assertThat(classified("libjnicublas.so", "libcublas.so.13")).isEqualTo(Availability.NO_CUDA_RUNTIME);
@@ -115,20 +113,20 @@ class TensorRtEngineBuilderTest {
         assertThat(classified("libjninvinfer.so", "libstdc++.so.6")).isEqualTo(Availability.FAILED);
 
         UnsatisfiedLinkError symbol = new UnsatisfiedLinkError(WRAPPER + "libjninvinfer.so: undefined symbol: x");
-        assertThat(TensorRtEngineBuilder.detail(symbol)).isEqualTo(symbol.getMessage());
-        assertThat(TensorRtEngineBuilder.classify(TensorRtEngineBuilder.detail(symbol)))
+        assertThat(TensorRtProbe.detail(symbol)).isEqualTo(symbol.getMessage());
+        assertThat(TensorRtProbe.classify(TensorRtProbe.detail(symbol)))
                 .isEqualTo(Availability.FAILED);
         NoClassDefFoundError earlier = new NoClassDefFoundError("Could not initialize class"
                 + " org.bytedeco.cuda.global.cudart");
-        assertThat(TensorRtEngineBuilder.classify(TensorRtEngineBuilder.detail(earlier)))
+        assertThat(TensorRtProbe.classify(TensorRtProbe.detail(earlier)))
                 .isEqualTo(Availability.FAILED);
     }
 
     private static Availability classified(String wrapper, String library) {
-        String detail = TensorRtEngineBuilder.detail(new UnsatisfiedLinkError(WRAPPER + wrapper + ": " + library
+        String detail = TensorRtProbe.detail(new UnsatisfiedLinkError(WRAPPER + wrapper + ": " + library
                 + ": cannot open shared object file: No such file or directory"));
         assertThat(detail).startsWith(library + ": ");
-        return TensorRtEngineBuilder.classify(detail);
+        return TensorRtProbe.classify(detail);
     }
 
     @Test
@@ -166,7 +164,7 @@ class TensorRtEngineBuilderTest {
         BytePointer returned = new BytePointer(address);
         assertThat(returned.isNull()).isFalse();
 
-        TensorRtEngineBuilder.NativeScope scope = new TensorRtEngineBuilder.NativeScope();
+        NativeScope scope = new NativeScope();
         assertThat(scope.own(returned, () -> new BytePointer(1))).isSameAs(returned);
         assertThat(scope.own(null, () -> new BytePointer(1))).isNull();
         List<Boolean> ownedFreedBeforeLaterRelease = new ArrayList<>();
@@ -178,7 +176,7 @@ class TensorRtEngineBuilderTest {
 
         // An object with a deallocator of its own keeps it (attaching would have freed it at once).
         BytePointer javaCppOwned = new BytePointer(8);
-        try (TensorRtEngineBuilder.NativeScope another = new TensorRtEngineBuilder.NativeScope()) {
+        try (NativeScope another = new NativeScope()) {
             another.own(javaCppOwned, () -> new BytePointer(1));
             assertThat(javaCppOwned.isNull()).isFalse();
         }
