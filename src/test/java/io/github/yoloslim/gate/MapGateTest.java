@@ -1,0 +1,104 @@
+package io.github.yoloslim.gate;
+
+import io.github.yoloslim.InvalidInputException;
+import io.github.yoloslim.cache.PipelineStage;
+import io.github.yoloslim.data.DatasetSpec;
+import io.github.yoloslim.data.UnreadableImagePolicy;
+import io.github.yoloslim.eval.DecodeSettings;
+import io.github.yoloslim.eval.EvaluationSettings;
+import io.github.yoloslim.onnx.ModelOverrides;
+import io.github.yoloslim.onnx.OnnxModel;
+import io.github.yoloslim.testing.PipelineEntries;
+import io.github.yoloslim.testing.RecordingListener;
+import io.github.yoloslim.testing.SyntheticCoco;
+import io.github.yoloslim.testing.TinyDetectors;
+import io.github.yoloslim.testing.TinyDetectors.Box;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+/** verify-map's core without Maven, on tiny real ONNX detectors and a synthetic COCO dataset. */
+class MapGateTest {
+
+    @TempDir
+    Path dir;
+    private Path images;
+    private Path exact;
+    private Path shifted;
+    private Path out;
+
+    @BeforeEach
+    void modelsAndData() throws Exception {
+        images = SyntheticCoco.write(dir.resolve("data"), 3, 64);
+        exact = detector("exact.onnx", 32);
+        // 8 px off: IoU 0.6 with the ground truth, AP 0.3.
+        shifted = detector("shifted.onnx", 40);
+        out = dir.resolve("yolo-slim");
+    }
+
+    private Path detector(String name, float cx) throws Exception {
+        Path file = dir.resolve(name);
+        OnnxModel.of(TinyDetectors.constant(64, 1, List.of("person"), 84,
+                List.of(new Box(cx, 32, 32, 32, 0, 0.9f)))).save(file);
+        return file;
+    }
+
+    private VerifyMapRequest request(Optional<Path> candidate, double maxMapDrop, double minMap) {
+        EvaluationSettings evaluation = new EvaluationSettings(DecodeSettings.VALIDATION, ModelOverrides.NONE, 1, 0,
+                UnreadableImagePolicy.FAIL);
+        return new VerifyMapRequest(exact, Optional.empty(), candidate, new DatasetSpec(images, Optional.empty(),
+                Optional.empty(), 0), evaluation, maxMapDrop, minMap, out, out.resolve("map-report.json"));
+    }
+
+    @Test
+    void theVerdictFollowsTheDropAndTheFloor() throws Exception {
+        RecordingListener listener = new RecordingListener();
+        MapGateResult failed = new MapGate(listener).run(request(Optional.of(shifted), 0.01, 0));
+        assertThat(failed.verdict()).isEqualTo(Verdict.MAP_DROP_EXCEEDED);
+        assertThat(failed.mapDrop()).isEqualTo(0.7, within(1e-9));
+        assertThat(failed.message()).startsWith("mAP50-95 dropped 0.700 (1.000 → 0.300), more than "
+                + "<maxMapDrop>0.010</maxMapDrop>.");
+        assertThat(failed.report()).exists();
+
+        assertThat(new MapGate(listener).run(request(Optional.of(shifted), 0.8, 0)).verdict()).isEqualTo(Verdict.PASSED);
+        assertThat(new MapGate(listener).run(request(Optional.of(shifted), 0.8, 0.5)).verdict())
+                .isEqualTo(Verdict.BELOW_MIN_MAP);
+        // Every evaluation after the first two came from the cache.
+        assertThat(listener.stages()).filteredOn(line -> line.startsWith("Evaluating")).hasSize(2);
+    }
+
+    @Test
+    void withoutAPipelineTheCandidateIsTheModelItself() throws Exception {
+        MapGateResult result = new MapGate(new RecordingListener()).run(request(Optional.empty(), 0, 0));
+        assertThat(result.verdict()).isEqualTo(Verdict.PASSED);
+        assertThat(result.candidate().sha256()).isEqualTo(result.baseline().sha256());
+    }
+
+    @Test
+    void theNewestCurrentOutputIsGatedAndAStaleOneRefused() throws Exception {
+        Files.createDirectories(out);
+        Path pruned = Files.copy(shifted, out.resolve("exact.pruned.onnx"));
+        PipelineEntries.record(out, PipelineStage.PRUNE, pruned, exact);
+        RecordingListener listener = new RecordingListener();
+        assertThat(new MapGate(listener).run(request(Optional.empty(), 1, 0)).candidate().model())
+                .isEqualTo(pruned.toString());
+        assertThat(listener.stages()).contains("Candidate exact.pruned.onnx (newest pipeline output (prune)), "
+                + "baseline exact.onnx");
+
+        // The model changes and prune does not run again: its output is of another model.
+        Files.copy(detector("other.onnx", 30), exact, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        assertThatThrownBy(() -> new MapGate(listener).run(request(Optional.empty(), 1, 0)))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessageStartingWith("verify-map has no model to gate: prune output exact.pruned.onnx was made from "
+                        + "another <model>");
+    }
+}
