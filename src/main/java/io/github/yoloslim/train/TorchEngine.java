@@ -1,0 +1,110 @@
+package io.github.yoloslim.train;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.pytorch.jni.LibUtils;
+import io.github.yoloslim.InvalidInputException;
+
+/**
+ * libtorch through DJL's PyTorch engine, loaded once per JVM from the {@code pytorch-native-cpu} jar on the class
+ * path, never downloaded ({@code ai.djl.offline=true}).
+ *
+ * <p>Training runs in the build's own JVM rather than in a forked one. libtorch cannot be unloaded and is
+ * loaded at most once per JVM and class loader, so the engine is held here for the life of this class: a second
+ * goal, a second training in the same build, or a Maven daemon that keeps the plugin's class realm reuse it
+ * (measured: the first load costs about 3 s and 180 MB resident, later ones nothing). A forked JVM would pay the
+ * load, a JVM start and a copy of the models and images on every training, for no isolation that the build needs:
+ * libtorch's memory is released with the tensors when a training ends.
+ */
+public final class TorchEngine {
+
+    /** The class path resource by which DJL finds the bundled libtorch. */
+    private static final String BUNDLED_LIBTORCH = "native/lib/pytorch.properties";
+
+    private static Engine engine;
+    private static long loadNanos;
+
+    private TorchEngine() {
+    }
+
+    /**
+     * The PyTorch engine, loaded on first use.
+     *
+     * @throws IllegalStateException when libtorch cannot be loaded (the native jar is missing from the class path,
+     *         or the platform is not linux-x86_64)
+     */
+    public static synchronized Engine get() {
+        if (engine == null) {
+            if (TorchEngine.class.getClassLoader().getResource(BUNDLED_LIBTORCH) == null) {
+                throw new IllegalStateException("libtorch is not on the class path (" + BUNDLED_LIBTORCH + " from "
+                        + "ai.djl.pytorch:pytorch-native-cpu:linux-x86_64 is missing); training needs the plugin's "
+                        + "own dependencies, on linux-x86_64");
+            }
+            System.setProperty("ai.djl.offline", "true");
+            long start = System.nanoTime();
+            try {
+                engine = Engine.getEngine("PyTorch");
+            } catch (RuntimeException | UnsatisfiedLinkError e) {
+                throw new IllegalStateException("libtorch could not be loaded through DJL: " + e.getMessage(), e);
+            }
+            loadNanos = System.nanoTime() - start;
+        }
+        return engine;
+    }
+
+    /** How long loading libtorch took in this JVM, in seconds (0 before it was loaded). */
+    public static synchronized double loadSeconds() {
+        return loadNanos / 1e9;
+    }
+
+    /** Where the loaded libtorch lives (DJL extracts the bundled one into its cache folder). */
+    public static String libtorchPath() {
+        get();
+        return LibUtils.getLibtorchPath();
+    }
+
+    /**
+     * Sets libtorch's intra-op threads for the runs that follow. Results are deterministic for a fixed thread
+     * count on the same machine; a different count can change float summation order.
+     */
+    public static void setThreads(int threads) {
+        get();
+        JniUtils.setNumThreads(threads);
+        JniUtils.setNumInteropThreads(1);
+    }
+
+    /** Seeds libtorch's random numbers (used by DJL's initialisers and dropout; the graphs here draw none). */
+    public static void seed(long seed) {
+        get().setRandomSeed((int) seed);
+    }
+
+    /** A manager for arrays on {@code device}, libtorch loaded. */
+    public static NDManager newManager(Device device) {
+        return get().newBaseManager(device);
+    }
+
+    /**
+     * The device for a {@code <device>} setting.
+     *
+     * @throws InvalidInputException for {@code gpu} where libtorch sees no CUDA device
+     */
+    public static Device resolve(TrainingDevice device) {
+        int gpus = get().getGpuCount();
+        return switch (device) {
+            case CPU -> Device.cpu();
+            case AUTO -> gpus > 0 ? Device.gpu() : Device.cpu();
+            case GPU -> {
+                if (gpus == 0) {
+                    throw new InvalidInputException("<device>gpu</device> asks for a CUDA GPU, but libtorch "
+                            + get().getVersion() + " (" + LibUtils.getLibtorchPath() + ") sees none: there is no "
+                            + "CUDA device, or the libtorch on the class path is the CPU build (the plugin bundles "
+                            + "only that one). Use <device>auto</device> or <device>cpu</device>, or add a CUDA build "
+                            + "of ai.djl.pytorch:pytorch-native to the plugin's dependencies on a machine with a GPU.");
+                }
+                yield Device.gpu();
+            }
+        };
+    }
+}
