@@ -43,6 +43,8 @@ public final class TorchEngine {
                         + "own dependencies, on linux-x86_64");
             }
             System.setProperty("ai.djl.offline", "true");
+            // libtorch fixes its inter-op pool at the first parallel work; the graphs here run node by node.
+            System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
             long start = System.nanoTime();
             try {
                 engine = Engine.getEngine("PyTorch");
@@ -72,7 +74,6 @@ public final class TorchEngine {
     public static void setThreads(int threads) {
         get();
         JniUtils.setNumThreads(threads);
-        JniUtils.setNumInteropThreads(1);
     }
 
     /** Seeds libtorch's random numbers (used by DJL's initialisers and dropout; the graphs here draw none). */
