@@ -35,9 +35,9 @@ public record DistillationSettings(int epochs, int batch, int imageSize, double 
             throw new InvalidInputException("<warmupSteps>" + warmupSteps + "</warmupSteps> is out of range: use 0 "
                     + "or more steps.");
         }
-        if (!(finalLearningRate >= 0 && finalLearningRate <= 1)) {
+        if (!(finalLearningRate >= 0 && finalLearningRate < 1)) {
             throw new InvalidInputException("<finalLearningRate>" + finalLearningRate + "</finalLearningRate> is out "
-                    + "of range: use a fraction of the peak rate in [0, 1], e.g. 0.01.");
+                    + "of range: use a fraction of the peak rate in [0, 1), e.g. 0.01.");
         }
         if (!(weightDecay >= 0 && weightDecay < 1)) {
             throw new InvalidInputException("<weightDecay>" + weightDecay + "</weightDecay> is out of range: use a "

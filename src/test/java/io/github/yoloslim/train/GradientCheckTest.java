@@ -5,9 +5,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import ai.onnx.proto.OnnxMl.NodeProto;
-import ai.onnx.proto.OnnxMl.TensorProto;
-import io.github.yoloslim.onnx.GraphView;
 import io.github.yoloslim.onnx.OnnxModel;
+import io.github.yoloslim.prune.YoloGraphs;
 import io.github.yoloslim.testing.GraphBuilder;
 import io.github.yoloslim.testing.TinyDetectors;
 import org.junit.jupiter.api.AfterAll;
@@ -19,7 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
-import java.util.function.Consumer;
 
 import static io.github.yoloslim.testing.GraphBuilder.integer;
 import static io.github.yoloslim.testing.GraphBuilder.ints;
@@ -161,7 +159,11 @@ class GradientCheckTest {
     /** The loss with initializer {@code name}[{@code index}] moved by {@code delta}, in double precision. */
     private static double loss(OnnxModel model, String name, int index, double delta, float[] image, String output,
             float[] weights) {
-        OnnxModel moved = withValue(model, name, values -> values[index] += (float) delta);
+        OnnxModel moved = YoloGraphs.editInitializer(model, name, values -> {
+            float[] changed = values.clone();
+            changed[index] += (float) delta;
+            return changed;
+        });
         try (TrainableGraph graph = TrainableGraph.load(moved, Set.of(), manager, "<model>");
                 NDManager run = manager.newSubManager()) {
             NDArray input = run.create(FloatBuffer.wrap(image), new Shape(1, 3, SIZE, SIZE));
@@ -172,21 +174,6 @@ class GradientCheckTest {
             }
             return loss;
         }
-    }
-
-    static OnnxModel withValue(OnnxModel model, String name, Consumer<float[]> change) {
-        var builder = model.proto().toBuilder();
-        var graph = builder.getGraphBuilder();
-        for (int i = 0; i < graph.getInitializerCount(); i++) {
-            TensorProto tensor = graph.getInitializer(i);
-            if (tensor.getName().equals(name)) {
-                float[] values = GraphView.floats(tensor);
-                change.accept(values);
-                graph.setInitializer(i, GraphView.floatTensor(name, tensor.getDimsList().stream()
-                        .mapToLong(Long::longValue).toArray(), values));
-            }
-        }
-        return OnnxModel.of(builder.build());
     }
 
     private static float[] random(int count, long seed) {
