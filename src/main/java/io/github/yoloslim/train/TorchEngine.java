@@ -46,14 +46,34 @@ public final class TorchEngine {
             // libtorch fixes its inter-op pool at the first parallel work; the graphs here run node by node.
             System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
             long start = System.nanoTime();
+            // DJL finds its engines through the context class loader; a plugin's own loader has them.
+            Thread thread = Thread.currentThread();
+            ClassLoader previous = thread.getContextClassLoader();
+            thread.setContextClassLoader(TorchEngine.class.getClassLoader());
             try {
                 engine = Engine.getEngine("PyTorch");
             } catch (RuntimeException | UnsatisfiedLinkError e) {
+                if (String.valueOf(rootCause(e).getMessage()).contains("already loaded in another classloader")) {
+                    throw new IllegalStateException("libtorch is already loaded in this JVM by another class loader "
+                            + "(another version of this plugin, or a Maven daemon that reloaded it), and a native "
+                            + "library loads into one class loader only. Stop the daemon (`mvnd --stop`) or run the "
+                            + "build with plain `mvn`.", e);
+                }
                 throw new IllegalStateException("libtorch could not be loaded through DJL: " + e.getMessage(), e);
+            } finally {
+                thread.setContextClassLoader(previous);
             }
             loadNanos = System.nanoTime() - start;
         }
         return engine;
+    }
+
+    private static Throwable rootCause(Throwable e) {
+        Throwable cause = e;
+        while (cause.getCause() != null && cause.getCause() != cause) {
+            cause = cause.getCause();
+        }
+        return cause;
     }
 
     /** How long loading libtorch took in this JVM, in seconds (0 before it was loaded). */
