@@ -5,6 +5,8 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.pytorch.jni.LibUtils;
+import com.sun.jna.Library;
+import com.sun.jna.Native;
 import io.github.yoloslim.InvalidInputException;
 
 /**
@@ -43,6 +45,7 @@ public final class TorchEngine {
                         + "own dependencies, on linux-x86_64");
             }
             System.setProperty("ai.djl.offline", "true");
+            waitPassivelyBetweenParallelRegions();
             // libtorch fixes its inter-op pool at the first parallel work; the graphs here run node by node.
             System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
             long start = System.nanoTime();
@@ -66,6 +69,23 @@ public final class TorchEngine {
             loadNanos = System.nanoTime() - start;
         }
         return engine;
+    }
+
+    /** The C library's environment, which libtorch's OpenMP reads when it loads (Java cannot change its own). */
+    private interface CLibrary extends Library {
+        int setenv(String name, String value, int overwrite);
+    }
+
+    /**
+     * Tells libtorch's OpenMP (libgomp) to sleep rather than spin when its threads wait, unless the user chose
+     * otherwise ({@code OMP_WAIT_POLICY}). Spinning threads fight the build's other threads and any other process
+     * for the cores: measured on the shared 2-core machine, a 640×640 YOLOv8n forward pass took 2.6 s with 2
+     * spinning threads, 0.43 s with 2 passive ones and 0.43 s with 1.
+     */
+    private static void waitPassivelyBetweenParallelRegions() {
+        if (System.getenv("OMP_WAIT_POLICY") == null) {
+            Native.load("c", CLibrary.class).setenv("OMP_WAIT_POLICY", "PASSIVE", 0);
+        }
     }
 
     private static Throwable rootCause(Throwable e) {
