@@ -80,7 +80,7 @@ public final class Distiller {
         listener.stage(String.format(Locale.ROOT, "Distilling %s from %s: %d images, %d epochs of %d steps (batch %d, "
                 + "%d×%d), on %s with %d threads", request.student().source(), request.teacher().source(),
                 images.size(), settings.epochs(), stepsPerEpoch, settings.batch(), settings.imageSize(),
-                settings.imageSize(), device, threads));
+                settings.imageSize(), device.isGpu() ? "the GPU" : "the CPU", threads));
 
         long[] nanos = new long[5];
         List<EpochLoss> epochs = new ArrayList<>();

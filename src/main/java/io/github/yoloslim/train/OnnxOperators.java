@@ -20,6 +20,7 @@ import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.TreeSet;
+import java.util.stream.IntStream;
 
 /**
  * ONNX operator semantics as DJL NDArray operations, which libtorch's autograd differentiates. Covers what
@@ -424,7 +425,7 @@ final class OnnxOperators {
     }
 
     private static int[] singletonAxes(Shape shape) {
-        return java.util.stream.IntStream.range(0, shape.dimension()).filter(i -> shape.get(i) == 1).toArray();
+        return IntStream.range(0, shape.dimension()).filter(i -> shape.get(i) == 1).toArray();
     }
 
     private static NDArray[] unsqueeze(Node node, NDArray[] in) {

@@ -28,6 +28,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
@@ -76,7 +78,7 @@ public final class TrainableGraph implements AutoCloseable {
     public static Set<String> convParameters(OnnxModel model) {
         GraphView view = model.graphView();
         BitSet decode = DetectHeadDecode.nodes(view, DetectHeadDecode.activations(view));
-        Set<String> trainable = new java.util.TreeSet<>();
+        Set<String> trainable = new TreeSet<>();
         List<NodeProto> graphNodes = model.graph().getNodeList();
         for (int i = 0; i < graphNodes.size(); i++) {
             NodeProto node = graphNodes.get(i);
@@ -165,7 +167,7 @@ public final class TrainableGraph implements AutoCloseable {
         NodeProto first = unsupported.get(0);
         String op = first.getDomain().isEmpty() ? first.getOpType() : first.getDomain() + "." + first.getOpType();
         Set<String> others = unsupported.stream().map(NodeProto::getOpType).collect(Collectors.toCollection(
-                java.util.TreeSet::new));
+                TreeSet::new));
         others.remove(first.getOpType());
         String more = unsupported.size() == 1 ? "" : " (" + (unsupported.size() - 1) + " more unsupported nodes"
                 + (others.isEmpty() ? "" : ", also " + String.join(", ", others)) + ")";
@@ -301,7 +303,7 @@ public final class TrainableGraph implements AutoCloseable {
         return new Plan(planned, reads);
     }
 
-    private static NDArray[] inputs(NodeProto node, java.util.function.Function<String, NDArray> lookup) {
+    private static NDArray[] inputs(NodeProto node, Function<String, NDArray> lookup) {
         NDArray[] inputs = new NDArray[node.getInputCount()];
         for (int i = 0; i < inputs.length; i++) {
             String name = node.getInput(i);

@@ -23,7 +23,7 @@ class DistillerTest {
 
     private static DistillationSettings settings(double learningRate) {
         return new DistillationSettings(4, 4, 32, learningRate, 2, 0.01, 0, 11, new LossWeights(1, 1, 1, 1),
-                new Augmentation(0.5, 0.25, 0.5), TrainingDevice.CPU, 1);
+                new Augmentation(0.5, 0.25, 0.5), TrainingDevice.CPU, 2);
     }
 
     /** The teacher with two Conv weights (one in the backbone, one a class output) scaled. */
