@@ -274,7 +274,6 @@ final class OnnxOperators {
                     case "pytorch_half_pixel" -> sizes[axis] > 1 ? (i + 0.5) / scale - 0.5 : 0;
                     case "align_corners" -> sizes[axis] == 1 ? 0 : i * (shape[axis] - 1.0) / (sizes[axis] - 1.0);
                     case "asymmetric" -> i / scale;
-                    case "tf_half_pixel_for_nearest" -> (i + 0.5) / scale;
                     default -> throw node.unsupported("Resize coordinate_transformation_mode " + coordinates);
                 };
                 long nearest = switch (rounding) {
