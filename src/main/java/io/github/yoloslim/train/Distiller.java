@@ -103,7 +103,6 @@ public final class Distiller {
                 double[] sums = new double[4];
                 int epochImages = 0;
                 for (int first = 0; first < order.size(); first += settings.batch()) {
-                    step++;
                     long t0 = System.nanoTime();
                     int count = 0;
                     for (int i = first; i < Math.min(first + settings.batch(), order.size()); i++) {
@@ -119,6 +118,7 @@ public final class Distiller {
                     if (count == 0) {
                         continue;
                     }
+                    step++;
                     long t1 = System.nanoTime();
                     nanos[0] += t1 - t0;
                     StepLoss terms = step(engine, manager, teacher, student, loss, trained, optimizer, teacherHead,
