@@ -41,9 +41,9 @@ import static io.github.yoloslim.testing.GraphBuilder.string;
  *           Sigmoid, final Concat
  * </pre>
  */
-final class YoloGraphs {
+public final class YoloGraphs {
 
-    static final long[] INPUT_SHAPE = {1, 3, 16, 16};
+    public static final long[] INPUT_SHAPE = {1, 3, 16, 16};
     static final int REG_MAX = 2;
     static final int CLASSES = 2;
     static final int ANCHORS = 16 * 16 + 8 * 8;
@@ -57,7 +57,7 @@ final class YoloGraphs {
     }
 
     /** The model, with BatchNormalization after every Conv of a Conv module, or folded. */
-    static OnnxModel yolo(boolean batchNorm) {
+    public static OnnxModel yolo(boolean batchNorm) {
         return new YoloGraphs(batchNorm ? 21 : 22, batchNorm).build();
     }
 
@@ -150,7 +150,7 @@ final class YoloGraphs {
     }
 
     /** {@code model} with one float initializer's values changed. */
-    static OnnxModel editInitializer(OnnxModel model, String name, UnaryOperator<float[]> change) {
+    public static OnnxModel editInitializer(OnnxModel model, String name, UnaryOperator<float[]> change) {
         var builder = model.proto().toBuilder();
         var graph = builder.getGraphBuilder();
         for (int i = 0; i < graph.getInitializerCount(); i++) {
@@ -185,14 +185,14 @@ final class YoloGraphs {
     }
 
     /** {@code count} seeded noise images of {@code size}² in {@code folder}, in file order. */
-    static List<Path> noiseImages(Path folder, int count, int size, long seed) throws IOException {
+    public static List<Path> noiseImages(Path folder, int count, int size, long seed) throws IOException {
         try (Stream<Path> files = Files.list(SyntheticImages.noise(folder, count, size, seed))) {
             return files.sorted().toList();
         }
     }
 
     /** A seeded random input of {@code shape}, in [0, 1). */
-    static float[] input(long[] shape, long seed) {
+    public static float[] input(long[] shape, long seed) {
         Random random = new Random(seed);
         long count = 1;
         for (long dim : shape) {

@@ -1,0 +1,24 @@
+package io.github.yoloslim.train;
+
+import io.github.yoloslim.onnx.OnnxModel;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Everything a distillation needs.
+ *
+ * @param teacher the original model, whose outputs the student learns to reproduce
+ * @param student the model to train (a pruned copy of the teacher); its Detect head must match the teacher's
+ * @param images the unlabelled training images, in a fixed order (e.g. {@link io.github.yoloslim.data.ImageSelection})
+ * @param output where the trained student is written (atomically, only when training succeeds); empty to keep it
+ *        in memory only
+ */
+public record DistillationRequest(OnnxModel teacher, OnnxModel student, List<Path> images,
+        DistillationSettings settings, Optional<Path> output) {
+
+    public DistillationRequest {
+        images = List.copyOf(images);
+    }
+}

@@ -1,0 +1,38 @@
+package io.github.yoloslim.train;
+
+import io.github.yoloslim.onnx.OnnxModel;
+
+import java.util.List;
+
+/**
+ * What a distillation did.
+ *
+ * @param model the trained student, an ordinary ONNX model
+ * @param epochs the mean loss of every epoch, in order
+ * @param steps optimizer steps taken
+ * @param images training inputs seen, over all epochs
+ * @param seconds wall time of the training loop
+ * @param time where that time went
+ * @param skipped images that could not be read, with the reason
+ */
+public record DistillationResult(OnnxModel model, List<EpochLoss> epochs, int steps, long images, double seconds,
+        StepTime time, List<String> skipped) {
+
+    /** Mean loss terms of one epoch (weighted as trained). */
+    public record EpochLoss(int epoch, double total, double box, double classes, double features, double seconds) {
+    }
+
+    /** Total seconds spent in each part of the training steps. */
+    public record StepTime(double images, double teacher, double studentForward, double backward, double update) {
+    }
+
+    public DistillationResult {
+        epochs = List.copyOf(epochs);
+        skipped = List.copyOf(skipped);
+    }
+
+    /** Training inputs per second. */
+    public double imagesPerSecond() {
+        return seconds > 0 ? images / seconds : 0;
+    }
+}

@@ -1,0 +1,283 @@
+package io.github.yoloslim.train;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.optimizer.Optimizer;
+import ai.djl.training.tracker.CosineTracker;
+import ai.djl.training.tracker.Tracker;
+import ai.djl.training.tracker.WarmUpTracker;
+import io.github.yoloslim.InvalidInputException;
+import io.github.yoloslim.data.ImageDecoder;
+import io.github.yoloslim.data.UnreadableImageException;
+import io.github.yoloslim.onnx.OnnxModel;
+import io.github.yoloslim.progress.ProgressListener;
+import io.github.yoloslim.runtime.Threads;
+import io.github.yoloslim.train.DistillationResult.EpochLoss;
+import io.github.yoloslim.train.DistillationResult.StepTime;
+
+import java.io.IOException;
+import java.nio.FloatBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.stream.IntStream;
+
+/**
+ * Fine-tunes a student (a pruned model) on unlabelled images to reproduce its teacher (the original model):
+ * both run on the same augmented batch, the teacher without gradients, and AdamW with a warm-up and cosine
+ * learning-rate schedule steps the student's Conv weights down the {@link DistillationLoss}. Memory is bounded by
+ * the batch: images are decoded per step, and each step's tensors are freed with it.
+ *
+ * <p>Deterministic for the same inputs, settings and thread count on the same machine: the image order and the
+ * augmentation come from the seed, and libtorch's CPU kernels are deterministic for a fixed thread count.
+ */
+public final class Distiller {
+
+    /** How often a long epoch reports progress. */
+    private static final long PROGRESS_INTERVAL_NANOS = 60_000_000_000L;
+
+    private final ProgressListener listener;
+
+    public Distiller(ProgressListener listener) {
+        this.listener = listener;
+    }
+
+    /**
+     * Trains the student and, when the request names an output, writes it.
+     *
+     * @throws InvalidInputException when the models do not fit together, no image can be read, or the loss
+     *         stops being finite (then nothing is written)
+     */
+    public DistillationResult run(DistillationRequest request) throws IOException {
+        DistillationSettings settings = request.settings();
+        DetectHeadTensors teacherHead = DetectHeadTensors.locate(request.teacher(), "<model>");
+        DetectHeadTensors studentHead = DetectHeadTensors.locate(request.student(), "<student>");
+        checkHeadsMatch(request, teacherHead, studentHead);
+        List<String> skipped = new ArrayList<>();
+        List<Path> images = readable(request.images(), skipped);
+
+        Device device = TorchEngine.resolve(settings.device());
+        int threads = Threads.resolve(settings.threads());
+        TorchEngine.setThreads(threads);
+        TorchEngine.seed(settings.seed());
+        Engine engine = TorchEngine.get();
+        Random random = new Random(settings.seed());
+        AugmentedImages inputs = new AugmentedImages(settings.imageSize(), settings.augmentation());
+        int stepsPerEpoch = (images.size() + settings.batch() - 1) / settings.batch();
+        int totalSteps = stepsPerEpoch * settings.epochs();
+        Optimizer optimizer = Optimizer.adamW().optLearningRateTracker(schedule(settings, totalSteps))
+                .optWeightDecays((float) settings.weightDecay()).build();
+        listener.stage(String.format(Locale.ROOT, "Distilling %s from %s: %d images, %d epochs of %d steps (batch %d, "
+                + "%d×%d), on %s with %d threads", request.student().source(), request.teacher().source(),
+                images.size(), settings.epochs(), stepsPerEpoch, settings.batch(), settings.imageSize(),
+                settings.imageSize(), device.isGpu() ? "the GPU" : "the CPU", threads));
+
+        long[] nanos = new long[5];
+        List<EpochLoss> epochs = new ArrayList<>();
+        long start = System.nanoTime();
+        long seen = 0;
+        int step = 0;
+        float[] pixels = new float[settings.batch() * inputs.imageLength()];
+        try (NDManager manager = TorchEngine.newManager(device);
+                TrainableGraph teacher = TrainableGraph.load(request.teacher(), Set.of(), manager, "<model>");
+                TrainableGraph student = TrainableGraph.load(request.student(),
+                        TrainableGraph.convParameters(request.student()), manager, "<student>");
+                DistillationLoss loss = new DistillationLoss(settings.losses(), teacherHead, studentHead, manager)) {
+            Map<String, NDArray> trained = new LinkedHashMap<>(student.parameters());
+            trained.putAll(loss.adapters());
+            long lastReport = System.nanoTime();
+            for (int epoch = 1; epoch <= settings.epochs(); epoch++) {
+                long epochStart = System.nanoTime();
+                List<Integer> order = new ArrayList<>(IntStream.range(0, images.size()).boxed().toList());
+                Collections.shuffle(order, random);
+                double[] sums = new double[4];
+                int epochImages = 0;
+                for (int first = 0; first < order.size(); first += settings.batch()) {
+                    long t0 = System.nanoTime();
+                    int count = 0;
+                    for (int i = first; i < Math.min(first + settings.batch(), order.size()); i++) {
+                        Path image = images.get(order.get(i));
+                        try {
+                            inputs.fill(image, images, random, pixels, count * inputs.imageLength());
+                            count++;
+                        } catch (UnreadableImageException e) {
+                            listener.warn("Skipping unreadable training image: " + e.getMessage());
+                            skipped.add(e.getMessage());
+                        }
+                    }
+                    if (count == 0) {
+                        continue;
+                    }
+                    step++;
+                    long t1 = System.nanoTime();
+                    nanos[0] += t1 - t0;
+                    StepLoss terms = step(engine, manager, teacher, student, loss, trained, optimizer, teacherHead,
+                            studentHead, pixels, count, settings.imageSize(), nanos);
+                    if (terms == null) {
+                        throw notFinite(step, epoch, first, count, settings);
+                    }
+                    sums[0] += terms.total() * count;
+                    sums[1] += terms.box() * count;
+                    sums[2] += terms.classes() * count;
+                    sums[3] += terms.features() * count;
+                    epochImages += count;
+                    seen += count;
+                    if (System.nanoTime() - lastReport > PROGRESS_INTERVAL_NANOS) {
+                        lastReport = System.nanoTime();
+                        double elapsed = (lastReport - start) / 1e9;
+                        double left = elapsed / step * (totalSteps - step);
+                        listener.stage(String.format(Locale.ROOT, "  epoch %d/%d: %d/%d images, loss %.4f, %.2f "
+                                + "images/s, about %s left", epoch, settings.epochs(), epochImages, images.size(),
+                                sums[0] / epochImages, seen / elapsed, duration(left)));
+                    }
+                }
+                double epochSeconds = (System.nanoTime() - epochStart) / 1e9;
+                int n = Math.max(1, epochImages);
+                EpochLoss epochLoss = new EpochLoss(epoch, sums[0] / n, sums[1] / n, sums[2] / n, sums[3] / n,
+                        epochSeconds);
+                epochs.add(epochLoss);
+                double elapsed = (System.nanoTime() - start) / 1e9;
+                listener.stage(String.format(Locale.ROOT, "Epoch %d/%d: loss %.4f (box %.4f, classes %.4f, features "
+                        + "%.4f), %d images in %.0f s (%.2f images/s)%s", epoch, settings.epochs(), epochLoss.total(),
+                        epochLoss.box(), epochLoss.classes(), epochLoss.features(), epochImages, epochSeconds,
+                        epochImages / epochSeconds, epoch < settings.epochs() ? ", about "
+                                + duration(elapsed / epoch * (settings.epochs() - epoch)) + " left" : ""));
+            }
+            double seconds = (System.nanoTime() - start) / 1e9;
+            OnnxModel model = student.toOnnx();
+            if (request.output().isPresent()) {
+                model.save(request.output().get());
+            }
+            StepTime time = new StepTime(nanos[0] / 1e9, nanos[1] / 1e9, nanos[2] / 1e9, nanos[3] / 1e9,
+                    nanos[4] / 1e9);
+            listener.stage(String.format(Locale.ROOT, "Distilled in %.0f s (%.2f images/s): images %.0f s, teacher "
+                    + "%.0f s, student forward %.0f s, backward %.0f s, updates %.0f s", seconds, seen / seconds,
+                    time.images(), time.teacher(), time.studentForward(), time.backward(), time.update()));
+            return new DistillationResult(model, epochs, step, seen, seconds, time, skipped);
+        }
+    }
+
+    /** One step's loss terms, as weighted in the total. */
+    private record StepLoss(float total, float box, float classes, float features) {
+    }
+
+    /**
+     * One optimizer step; {@code nanos} gathers teacher, student forward, backward and update times.
+     *
+     * @return the loss, or null when it is not finite (then the student is left unchanged)
+     */
+    private static StepLoss step(Engine engine, NDManager manager, TrainableGraph teacher, TrainableGraph student,
+            DistillationLoss loss, Map<String, NDArray> trained, Optimizer optimizer, DetectHeadTensors teacherHead,
+            DetectHeadTensors studentHead, float[] pixels, int count, int size, long[] nanos) {
+        try (NDManager step = manager.newSubManager()) {
+            long t0 = System.nanoTime();
+            NDArray input = step.create(FloatBuffer.wrap(pixels, 0, count * 3 * size * size),
+                    new Shape(count, 3, size, size));
+            Map<String, NDArray> targets = teacher.run(step, input, teacherHead.all());
+            long t1 = System.nanoTime();
+            DistillationLoss.Terms terms;
+            float total;
+            long t2;
+            try (GradientCollector collector = engine.newGradientCollector()) {
+                Map<String, NDArray> outputs = student.run(step, input, studentHead.all());
+                t2 = System.nanoTime();
+                terms = loss.compute(targets, outputs);
+                total = terms.total().getFloat();
+                if (!Float.isFinite(total)) {
+                    return null;
+                }
+                collector.backward(terms.total());
+            }
+            long t3 = System.nanoTime();
+            for (Map.Entry<String, NDArray> parameter : trained.entrySet()) {
+                try (NDArray gradient = parameter.getValue().getGradient()) {
+                    optimizer.update(parameter.getKey(), parameter.getValue(), gradient);
+                    // libtorch accumulates gradients across backward passes.
+                    gradient.muli(0);
+                }
+            }
+            long t4 = System.nanoTime();
+            nanos[1] += t1 - t0;
+            nanos[2] += t2 - t1;
+            nanos[3] += t3 - t2;
+            nanos[4] += t4 - t3;
+            return new StepLoss(total, terms.box(), terms.classes(), terms.features());
+        }
+    }
+
+    private static InvalidInputException notFinite(int step, int epoch, int first, int count,
+            DistillationSettings settings) {
+        return new InvalidInputException(String.format(Locale.ROOT, "the distillation loss is not finite at step %d "
+                + "(epoch %d, training images %d–%d of the shuffled order); training stopped and nothing was "
+                + "written. Lower <learningRate> (now %s), or check that the student computes finite outputs.",
+                step, epoch, first + 1, first + count, settings.learningRate()));
+    }
+
+    private static Tracker schedule(DistillationSettings settings, int totalSteps) {
+        int warmup = Math.min(settings.warmupSteps(), Math.max(0, totalSteps - 1));
+        float peak = (float) settings.learningRate();
+        Tracker cosine = CosineTracker.builder().setBaseValue(peak)
+                .optFinalValue((float) (peak * settings.finalLearningRate())).setMaxUpdates(Math.max(1,
+                        totalSteps - warmup)).build();
+        if (warmup == 0) {
+            return cosine;
+        }
+        return WarmUpTracker.builder().setMainTracker(cosine).optWarmUpSteps(warmup).optWarmUpBeginValue(0).build();
+    }
+
+    private static void checkHeadsMatch(DistillationRequest request, DetectHeadTensors teacher,
+            DetectHeadTensors student) {
+        boolean match = teacher.scales().size() == student.scales().size() && teacher.regMax() == student.regMax();
+        for (int s = 0; match && s < teacher.scales().size(); s++) {
+            match = teacher.scales().get(s).classChannels() == student.scales().get(s).classChannels();
+        }
+        if (!match) {
+            throw new InvalidInputException("<student> " + request.student().source() + " does not match the "
+                    + "teacher " + request.teacher().source() + ": its Detect head has " + student.scales().size()
+                    + " scales, " + student.regMax() + " DFL bins and " + classes(student) + " classes, the teacher's "
+                    + teacher.scales().size() + ", " + teacher.regMax() + " and " + classes(teacher)
+                    + ". Distil a model pruned from the teacher (prune keeps the head's outputs).");
+        }
+    }
+
+    private static String classes(DetectHeadTensors head) {
+        return head.scales().stream().map(s -> Long.toString(s.classChannels())).distinct()
+                .reduce((a, b) -> a + "/" + b).orElse("0");
+    }
+
+    /** The images whose headers can be read; the others are reported and skipped. */
+    private List<Path> readable(List<Path> images, List<String> skipped) {
+        List<Path> readable = new ArrayList<>();
+        for (Path image : images) {
+            try {
+                ImageDecoder.readSize(image);
+                readable.add(image);
+            } catch (UnreadableImageException e) {
+                listener.warn("Skipping unreadable training image: " + e.getMessage());
+                skipped.add(e.getMessage());
+            }
+        }
+        if (readable.isEmpty()) {
+            throw new InvalidInputException(images.isEmpty() ? "there are no training images. Point <trainingImages> "
+                    + "at a folder of unlabelled images like those the model sees."
+                    : "none of the " + images.size() + " training images can be read (" + skipped.get(0)
+                            + "). Point <trainingImages> at a folder of JPEG or PNG images.");
+        }
+        return readable;
+    }
+
+    private static String duration(double seconds) {
+        return seconds < 90 ? String.format(Locale.ROOT, "%.0f s", seconds)
+                : String.format(Locale.ROOT, "%.0f min", seconds / 60);
+    }
+}
