@@ -111,7 +111,8 @@ public final class CocoEvaluator {
         return evaluate(categories, imageIds, groundTruth, DetectionTable.of(detections));
     }
 
-    private CocoEvalResult evaluate(List<Category> categories, long[] imageIds, List<GroundTruthBox> groundTruth,
+    /** As {@link #evaluate(List, long[], List, List)}, for detections read into columns. */
+    CocoEvalResult evaluate(List<Category> categories, long[] imageIds, List<GroundTruthBox> groundTruth,
             DetectionTable detections) {
         ExecutorService pool = threads > 1 ? Executors.newFixedThreadPool(threads, CocoEvaluator::daemon) : null;
         try {
@@ -386,7 +387,8 @@ public final class CocoEvaluator {
             int p = 0;
             for (DetectionTable.Chunk chunk : chunks) {
                 for (Detection d : chunk.nonFinite) {
-                    if (Arrays.binarySearch(cats, d.categoryId()) >= 0 && Arrays.binarySearch(images, d.imageId()) >= 0) {
+                    if (Arrays.binarySearch(cats, d.categoryId()) >= 0
+                            && Arrays.binarySearch(images, d.imageId()) >= 0) {
                         throw notFinite("detection", d);
                     }
                 }
@@ -440,7 +442,8 @@ public final class CocoEvaluator {
             int[] imageOf = new int[n];
             for (int j = 0; j < n; j++) {
                 GroundTruthBox g = gts.get(j);
-                imageOf[j] = Arrays.binarySearch(cats, g.categoryId()) < 0 ? -1 : Arrays.binarySearch(images, g.imageId());
+                imageOf[j] = Arrays.binarySearch(cats, g.categoryId()) < 0 ? -1
+                        : Arrays.binarySearch(images, g.imageId());
             }
             int[] byImage = stableOrder(imageOf, imageCount, range(n));
             Map<Long, Integer> lastWithId = lastIndexOfRepeatedIds(gts);

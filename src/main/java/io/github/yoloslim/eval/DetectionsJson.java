@@ -32,6 +32,11 @@ import java.util.concurrent.Future;
 public final class DetectionsJson {
 
     private static final String ROOT = "";
+    /** A chunk is about this long at least (a smaller file is one chunk), and at most 16 times this. */
+    static final int SPLIT_MIN = 1 << 20;
+    private static final int SPLIT_MAX = 16 << 20;
+    /** How far past a planned cut to look for an element's end; none there, no cut there. */
+    private static final int WINDOW = 1 << 16;
 
     private DetectionsJson() {
     }
@@ -62,12 +67,13 @@ public final class DetectionsJson {
     }
 
     /**
-     * Reads a results file into columns, as {@link #read(Path)} does, a file of more than {@code 2 * SPLIT_MIN}
-     * bytes in chunks on {@code pool}. A chunk is cut where an element ends ({@code },} then {@code {}) and
-     * read as an array of its own; as the first chunk starts at the file's first element, each chunk that
-     * reads cleanly to its end proves the next one starts at an element, so when every chunk reads cleanly
-     * the chunks are the file. Otherwise (a cut inside a string, say, or bad input) the file is read again
-     * in one piece, which reads it or names the error exactly.
+     * Reads a results file into columns, as {@link #read(Path)} does; a file of a few megabytes or more in
+     * chunks, about {@code 4 * parallelism} of them, on {@code pool}. A chunk is cut where an element seems
+     * to end (a closing brace, a comma, an opening brace) and read as an array of its own. The first chunk
+     * starts at the file's first element, and a chunk that reads cleanly to its end proves that the next one
+     * starts at an element: so when every chunk reads cleanly, the chunks are the file. Otherwise (a cut
+     * inside a string, say, or bad input) the file is read again in one piece, which reads it or names the
+     * error exactly.
      */
     static DetectionTable readTable(Path file, ExecutorService pool, int parallelism) throws IOException {
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
@@ -102,14 +108,9 @@ public final class DetectionsJson {
         return new DetectionTable(whole.finish());
     }
 
-    /** Chunks are cut at about this many bytes or more; a smaller file is one chunk. */
-    static final int SPLIT_MIN = 1 << 20;
-    private static final int SPLIT_MAX = 16 << 20;
-    private static final int WINDOW = 1 << 16;
-
     /**
-     * Where to cut: {@code [from0, to0, from1, to1, ...]}, each chunk from an element's {@code {} to the end
-     * of its last element; null when the file is not an array (the one-piece reading then says why).
+     * Where to cut: {@code [from0, to0, from1, to1, ...]}, each chunk from an element's opening brace to the
+     * end of its last element; null when the file is not an array (the one-piece reading then says why).
      */
     private static long[] cuts(FileChannel channel, int parallelism) throws IOException {
         long size = channel.size();
@@ -143,6 +144,7 @@ public final class DetectionsJson {
                 if (brace < w.length && w[brace] == '{') {
                     cuts.add(at + i + 1);
                     cuts.add(at + brace);
+                    // The next cut is planned a step past this one.
                     at += brace;
                     break;
                 }

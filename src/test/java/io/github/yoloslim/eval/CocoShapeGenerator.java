@@ -20,7 +20,7 @@ import java.util.SplittableRandom;
  * COCO-shaped benchmark cases of several shapes, generated from a seed: the same shape and seed give the
  * same bytes. Detections are written as they are drawn, image by image, so a case of 30 million needs no
  * memory for them. Ground truth is COCO-like: 10 % of images without boxes, a few categories per image (the
- * first category, "person", on half of them), box sizes 41 % small, 34 % medium, 25 % large, each box's
+ * first category, "person", on half of them or more), box sizes 41 % small, 34 % medium, 25 % large, each box's
  * {@code area} (a segmentation's, in COCO) 55 to 95 % of its box. Of the detections, a share lies near a
  * ground-truth box (jittered, or inside a crowd region when the box is one; 90 % with the box's category),
  * the rest anywhere with any category; scores have 5 decimals, so many tie.
@@ -46,11 +46,9 @@ final class CocoShapeGenerator {
     record Written(int images, int boxes, int crowdBoxes, long detections) {
     }
 
-    static final Shape VAL2017_LIKE = new Shape("val2017-like", 18, 5000, false, 80, 0.10, 2.9, 7.613, 0.05, 0,
-            100, 0.6, "issue 18's case: 5 000 images, ids 1000+7i, 80 categories 1+3k, 5 % crowd, 0-100 detections");
-
     static final List<Shape> SHAPES = List.of(
-            VAL2017_LIKE,
+            new Shape("val2017-like", 18, 5000, false, 80, 0.10, 2.9, 7.613, 0.05, 0, 100, 0.6,
+                    "issue 18's case: 5 000 images, ids 1000+7i, 80 categories 1+3k, 5 % crowd, 0-100 detections"),
             new Shape("sparse-ids", 19, 5000, true, 80, 0.10, 2.9, 7.613, 0.05, 0, 100, 0.6,
                     "as val2017-like, image ids up to 2^53 and category ids up to 2^31, listed shuffled"),
             new Shape("many-categories", 20, 5000, false, 80, 0.02, 30, 40, 0.05, 100, 100, 0.6,
@@ -91,7 +89,8 @@ final class CocoShapeGenerator {
         Files.createDirectories(dir);
         CocoShapeGenerator g = new CocoShapeGenerator(shape);
         g.drawIds();
-        try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(dir.resolve("detections.json")), 1 << 16);
+        Path detections = dir.resolve("detections.json");
+        try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(detections), 1 << 16);
                 DetectionsJson.Writer writer = new DetectionsJson.Writer(out)) {
             for (Img img : g.images) {
                 g.image(img, writer);
@@ -148,7 +147,8 @@ final class CocoShapeGenerator {
                 double[] b = g.crowd() == 1 ? inside(g.box()) : jitter(g.box());
                 out.write(detection(img.id(), cat, b, 0.05 + 0.95 * random.nextDouble()));
             } else {
-                int cat = present > 0 && random.nextInt(10) < 7 ? categoryIds.get(categoryOrder[random.nextInt(present)])
+                int cat = present > 0 && random.nextInt(10) < 7
+                        ? categoryIds.get(categoryOrder[random.nextInt(present)])
                         : categoryIds.get(random.nextInt(categoryIds.size()));
                 double u = random.nextDouble();
                 out.write(detection(img.id(), cat, box(img), 0.001 + 0.5 * u * u));
