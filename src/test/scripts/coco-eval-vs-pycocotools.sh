@@ -7,8 +7,9 @@
 #       -Dexec.mainClass=io.github.yoloslim.eval.CocoEvalBenchmark -Dexec.args=target/bench
 #   src/test/scripts/coco-eval-vs-pycocotools.sh target/bench [runs] [shape ...]
 #
-# Prints per shape the median wall and CPU seconds of each, their ratio, our peak heap (the largest
-# occupancy the GC log shows), and whether the stats are identical. PYCOCOTOOLS=skip times ours alone.
+# Prints per shape the median wall and CPU seconds of each, their ratio, our peak heap (the most in use
+# before a collection or at exit, from the GC log), and whether the stats are identical. PYCOCOTOOLS=skip
+# times ours alone; JAVA_FLAGS adds JVM flags (-Xmx2g, say).
 set -euo pipefail
 bench=$(realpath "$1")
 runs=${2:-3}
@@ -55,19 +56,21 @@ for shape in "${shapes[@]}"; do
         if [ "${PYCOCOTOOLS:-}" != skip ]; then
             timed "$shape.pycocotools" "$python" -c "$reference" "$gt" "$dt"
         fi
-        timed "$shape.ours" java "${flags[@]}" -Xlog:gc:file="$out/$shape.gc.$r" -cp "$cp" \
+        timed "$shape.ours" java "${flags[@]}" -Xlog:gc,gc+heap+exit:file="$out/$shape.gc.$r" -cp "$cp" \
             io.github.yoloslim.eval.CocoEvalMain "$gt" "$dt"
     done
-    read -r -a w < <(cut -d' ' -f1 "$out/$shape.ours.times" | tr '\n' ' ')
-    read -r -a c < <(cut -d' ' -f2 "$out/$shape.ours.times" | tr '\n' ' ')
+    mapfile -t w < <(cut -d' ' -f1 "$out/$shape.ours.times")
+    mapfile -t c < <(cut -d' ' -f2 "$out/$shape.ours.times")
     ours_s="$(median "${w[@]}") ($(median "${c[@]}"))"
-    peak=$(cat "$out/$shape".gc.* | grep -o '[0-9]*M->' | tr -d 'M->' | sort -n | tail -1)
+    # The heap in use before each collection and at exit, in MiB; the largest.
+    peak=$( (cat "$out/$shape".gc.* | grep -o '[0-9]*M->\|heap .*used [0-9]*K' || true) \
+        | sed 's/M->//; s/.*used \([0-9]*\)K/\1 1024/' | awk '{print $2 ? int($1 / $2) : $1}' | sort -n | tail -1)
     if [ "${PYCOCOTOOLS:-}" = skip ]; then
-        printf '%-16s %14s %14s %7s %9sM\n' "$shape" - "$ours_s" - "${peak:-0}"
+        printf '%-16s %14s %14s %7s %9sM\n' "$shape" - "$ours_s" - "${peak:-?}"
         continue
     fi
-    read -r -a pw < <(cut -d' ' -f1 "$out/$shape.pycocotools.times" | tr '\n' ' ')
-    read -r -a pc < <(cut -d' ' -f2 "$out/$shape.pycocotools.times" | tr '\n' ' ')
+    mapfile -t pw < <(cut -d' ' -f1 "$out/$shape.pycocotools.times")
+    mapfile -t pc < <(cut -d' ' -f2 "$out/$shape.pycocotools.times")
     ratio=$(awk -v p="$(median "${pw[@]}")" -v o="$(median "${w[@]}")" 'BEGIN {printf "%.1f", p / o}')
     same=$("$python" -c '
 import json, sys
@@ -76,6 +79,6 @@ d = max(abs(x - y) for x, y in zip(a, b))
 print("identical" if a == b else ("max diff %.2g" % d) + (" (within 1e-9)" if d <= 1e-9 else " DIFFERENT"))
 ' "$out/$shape.pycocotools.json" "$out/$shape.ours.json")
     printf '%-16s %14s %14s %7s %9sM  %s\n' "$shape" "$(median "${pw[@]}") ($(median "${pc[@]}"))" "$ours_s" \
-        "$ratio" "${peak:-0}" "$same"
+        "$ratio" "${peak:-?}" "$same"
 done
 echo "seconds: median wall over $runs runs (median CPU, user + system); ratio of the wall medians"

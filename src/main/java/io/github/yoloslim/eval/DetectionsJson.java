@@ -35,7 +35,7 @@ public final class DetectionsJson {
     /** A chunk is about this long at least (a smaller file is one chunk), and at most 16 times this. */
     static final int SPLIT_MIN = 1 << 20;
     private static final int SPLIT_MAX = 16 << 20;
-    /** How far past a planned cut to look for an element's end; none there, no cut there. */
+    /** How much of the file is read at a time when looking for where an element ends. */
     private static final int WINDOW = 1 << 16;
 
     private DetectionsJson() {
@@ -133,25 +133,39 @@ public final class DetectionsJson {
         long step = Math.max(SPLIT_MIN, Math.min(SPLIT_MAX, length / (4L * parallelism)));
         List<Long> cuts = new ArrayList<>();
         cuts.add(from);
-        for (long at = from + step; at + step / 2 < to; at += step) {
-            byte[] w = window(channel, at, (int) Math.min(WINDOW, to - at));
-            for (int i = 0; i < w.length; i++) {
-                if (w[i] != '}') {
-                    continue;
-                }
-                int comma = skipSpace(w, i + 1);
-                int brace = comma < w.length && w[comma] == ',' ? skipSpace(w, comma + 1) : w.length;
-                if (brace < w.length && w[brace] == '{') {
-                    cuts.add(at + i + 1);
-                    cuts.add(at + brace);
-                    // The next cut is planned a step past this one.
-                    at += brace;
-                    break;
-                }
+        long at = from + step;
+        while (at + step / 2 < to) {
+            long[] cut = nextCut(channel, at, to);
+            if (cut == null) {
+                break;
             }
+            cuts.add(cut[0]);
+            cuts.add(cut[1]);
+            at = cut[1] + step;
         }
         cuts.add(to);
         return cuts.stream().mapToLong(Long::longValue).toArray();
+    }
+
+    /**
+     * The first place in {@code [at, to)} where an element seems to end and the next to begin: the end of
+     * the closing brace and the start of the opening one; null when there is none.
+     */
+    private static long[] nextCut(FileChannel channel, long at, long to) throws IOException {
+        // Windows overlap, so that a brace, comma, brace with up to 254 spaces between lies within one.
+        for (long start = at; start < to; start += WINDOW - 256) {
+            byte[] w = window(channel, start, (int) Math.min(WINDOW, to - start));
+            for (int i = 0; i < w.length; i++) {
+                if (w[i] == '}') {
+                    int comma = skipSpace(w, i + 1);
+                    int brace = comma < w.length && w[comma] == ',' ? skipSpace(w, comma + 1) : w.length;
+                    if (brace < w.length && w[brace] == '{') {
+                        return new long[] {start + i + 1, start + brace};
+                    }
+                }
+            }
+        }
+        return null;
     }
 
     /** Reads {@code [from, to)} as the array {@code [<bytes>]}; null when that does not read cleanly. */

@@ -135,6 +135,22 @@ class DetectionsJsonTest {
     }
 
     @Test
+    void aPrettyPrintedFileIsCutBetweenElementsToo(@TempDir Path tmp) throws IOException {
+        List<Detection> dts = randomDetections(100_000);
+        ByteArrayOutputStream json = new ByteArrayOutputStream();
+        DetectionsJson.write(json, dts);
+        Path file = tmp.resolve("d.json");
+        String compact = json.toString(StandardCharsets.UTF_8);
+        String elements = compact.substring(1, compact.length() - 1).replace("},{", "},\n  {");
+        Files.writeString(file, "\n[\n  " + elements + "\n]\n");
+
+        DetectionTable chunked = DetectionsJson.readTable(file, pool, 2);
+
+        assertThat(chunked.chunks).hasSizeGreaterThan(2);
+        assertThat(evaluate(dts, chunked)).isEqualTo(evaluate(dts, DetectionTable.of(dts)));
+    }
+
+    @Test
     void aCutInsideAStringIsFoundOutAndTheFileReadInOnePiece(@TempDir Path tmp) throws IOException {
         List<Detection> dts = randomDetections(200_000);
         ByteArrayOutputStream json = new ByteArrayOutputStream();
