@@ -9,7 +9,7 @@ import java.util.Optional;
 
 /**
  * Detections as primitive columns in fixed-size pages: 44 bytes a detection (a record and its list slot take
- * about 72), nothing copied as it grows. Image and category ids are stored as indices into each chunk's own
+ * about 68), nothing copied as it grows. Image and category ids are stored as indices into each chunk's own
  * dictionaries of the ids it has seen, so chunks can be filled in parallel and before the annotations that
  * say which ids are evaluated are read. The chunks, in order, are the input.
  */
