@@ -148,33 +148,47 @@ public record CocoAnnotations(List<CocoImage> images, List<Category> categories,
 
         private GroundTruthBox annotation(String array, int index) throws IOException {
             JsonLocation start = p.currentTokenLocation();
-            Long id = null;
-            Long imageId = null;
-            Integer categoryId = null;
-            boolean hasBox = false;
-            Double area = null;
+            // Bit flags instead of boxed values: this loop runs once per annotation.
+            int seen = 0;
+            long id = 0;
+            long imageId = 0;
+            int categoryId = 0;
+            double area = 0;
             boolean crowd = false;
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String key = p.currentName();
                 p.nextToken();
                 switch (key) {
-                    case "id" -> id = StreamingJson.longValue(p, source, array, index, key);
-                    case "image_id" -> imageId = StreamingJson.longValue(p, source, array, index, key);
-                    case "category_id" -> categoryId = StreamingJson.intValue(p, source, array, index, key);
+                    case "id" -> {
+                        id = StreamingJson.longValue(p, source, array, index, key);
+                        seen |= 1;
+                    }
+                    case "image_id" -> {
+                        imageId = StreamingJson.longValue(p, source, array, index, key);
+                        seen |= 2;
+                    }
+                    case "category_id" -> {
+                        categoryId = StreamingJson.intValue(p, source, array, index, key);
+                        seen |= 4;
+                    }
                     case "bbox" -> {
                         StreamingJson.bbox(p, source, array, index, box);
-                        hasBox = true;
+                        seen |= 8;
                     }
-                    case "area" -> area = StreamingJson.doubleValue(p, source, array, index, key);
+                    case "area" -> {
+                        area = StreamingJson.doubleValue(p, source, array, index, key);
+                        seen |= 16;
+                    }
                     case "iscrowd" -> crowd = crowd(array, index);
                     default -> p.skipChildren();
                 }
             }
-            require(id, start, array, index, "id");
-            require(imageId, start, array, index, "image_id");
-            require(categoryId, start, array, index, "category_id");
-            require(hasBox ? box : null, start, array, index, "bbox");
-            double a = area != null ? area : box[2] * box[3];
+            if ((seen & 15) != 15) {
+                String key = (seen & 1) == 0 ? "id" : (seen & 2) == 0 ? "image_id"
+                        : (seen & 4) == 0 ? "category_id" : "bbox";
+                throw StreamingJson.missing(source, start, array, index, key);
+            }
+            double a = (seen & 16) != 0 ? area : box[2] * box[3];
             return new GroundTruthBox(id, imageId, categoryId, box[0], box[1], box[2], box[3], a, crowd);
         }
 

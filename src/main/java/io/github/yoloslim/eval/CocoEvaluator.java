@@ -14,6 +14,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.IntConsumer;
 import java.util.stream.IntStream;
 
 /**
@@ -27,12 +28,15 @@ import java.util.stream.IntStream;
  * {@code area} field; a ground-truth box with id 0 counts as unmatched once matched; duplicate annotation
  * ids resolve to the last annotation with that id; means are numpy's pairwise sums.
  *
- * <p>Categories are evaluated in parallel; the result does not depend on the number of threads.
+ * <p>Categories are evaluated in parallel, largest first; the result does not depend on the number of
+ * threads.
  */
 public final class CocoEvaluator {
 
     /** pycocotools' {@code iouThrs}: {@code np.linspace(.5, .95, 10)}. */
     static final double[] IOU_THRESHOLDS = linspace(0.5, 0.95, 10);
+    /** The thresholds as pycocotools compares with them: {@code min(t, 1 - 1e-10)}. */
+    private static final double[] THRESHOLDS = Arrays.stream(IOU_THRESHOLDS).map(t -> Math.min(t, 1 - 1e-10)).toArray();
     /** pycocotools' {@code recThrs}: {@code np.linspace(0, 1, 101)}. */
     static final double[] RECALL_THRESHOLDS = linspace(0.0, 1.0, 101);
     /** pycocotools' {@code maxDets}. */
@@ -56,6 +60,9 @@ public final class CocoEvaluator {
     private static final int[] ALL_THRESHOLDS = IntStream.range(0, T).toArray();
     /** {@code np.spacing(1)}, added to the precision's denominator. */
     private static final double EPS = Math.ulp(1.0);
+    /** A detection's {@code tp} or {@code fp} bits at every threshold. */
+    private static final short ALL_BITS = (short) ((1 << T) - 1);
+    private static final int PAGE_MASK = DetectionTable.PAGE_SIZE - 1;
 
     private final int threads;
 
@@ -77,6 +84,11 @@ public final class CocoEvaluator {
      * pycocotools does by default.
      */
     public CocoEvalResult evaluate(CocoAnnotations groundTruth, List<Detection> detections) {
+        return evaluate(groundTruth, DetectionTable.of(detections));
+    }
+
+    /** As {@link #evaluate(CocoAnnotations, List)}, for detections read into columns. */
+    CocoEvalResult evaluate(CocoAnnotations groundTruth, DetectionTable detections) {
         long[] imageIds = groundTruth.images().stream().mapToLong(CocoImage::id).toArray();
         return evaluate(groundTruth.categories(), imageIds, groundTruth.annotations(), detections);
     }
@@ -96,34 +108,68 @@ public final class CocoEvaluator {
      */
     public CocoEvalResult evaluate(List<Category> categories, long[] imageIds, List<GroundTruthBox> groundTruth,
             List<Detection> detections) {
-        Input in = new Input(categories, imageIds, groundTruth, detections);
-        CategoryCurves[] curves = new CategoryCurves[in.cats.length];
-        int workers = Math.min(threads, curves.length);
-        if (workers <= 1) {
-            for (int k = 0; k < curves.length; k++) {
-                curves[k] = in.evaluateCategory(k);
-            }
-        } else {
-            ExecutorService pool = Executors.newFixedThreadPool(workers);
-            try {
-                List<Future<CategoryCurves>> futures = new ArrayList<>();
-                for (int k = 0; k < curves.length; k++) {
-                    int category = k;
-                    futures.add(pool.submit(() -> in.evaluateCategory(category)));
-                }
-                for (int k = 0; k < curves.length; k++) {
-                    curves[k] = futures.get(k).get();
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("COCO evaluation was interrupted", e);
-            } catch (ExecutionException e) {
-                throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
-            } finally {
+        return evaluate(categories, imageIds, groundTruth, DetectionTable.of(detections));
+    }
+
+    /** As {@link #evaluate(List, long[], List, List)}, for detections read into columns. */
+    CocoEvalResult evaluate(List<Category> categories, long[] imageIds, List<GroundTruthBox> groundTruth,
+            DetectionTable detections) {
+        ExecutorService pool = threads > 1 ? Executors.newFixedThreadPool(threads, CocoEvaluator::daemon) : null;
+        try {
+            Input in = new Input(categories, imageIds, groundTruth, detections);
+            int cats = in.cats.length;
+            CategoryCurves[] curves = new CategoryCurves[cats];
+            // Largest categories first, so that the last tasks to start are short ones.
+            long[] work = new long[cats];
+            Arrays.setAll(work, in::work);
+            int[] order = IntStream.range(0, cats).boxed().sorted((a, b) -> Long.compare(work[b], work[a]))
+                    .mapToInt(Integer::intValue).toArray();
+            forEach(pool, order, k -> curves[k] = in.evaluateCategory(k));
+            return summarize(in.cats, curves);
+        } finally {
+            if (pool != null) {
                 pool.shutdownNow();
             }
         }
-        return summarize(in.cats, curves);
+    }
+
+    private static Thread daemon(Runnable r) {
+        Thread t = new Thread(r, "coco-eval");
+        t.setDaemon(true);
+        return t;
+    }
+
+    /** Runs {@code body} on each of {@code items}, on the pool when there is one, and waits for all. */
+    private static void forEach(ExecutorService pool, int[] items, IntConsumer body) {
+        if (pool == null || items.length < 2) {
+            for (int item : items) {
+                body.accept(item);
+            }
+            return;
+        }
+        List<Future<?>> futures = new ArrayList<>(items.length);
+        for (int item : items) {
+            futures.add(pool.submit(() -> body.accept(item)));
+        }
+        try {
+            for (Future<?> f : futures) {
+                f.get();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("COCO evaluation was interrupted", e);
+        } catch (ExecutionException e) {
+            futures.forEach(f -> f.cancel(true));
+            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+        }
+    }
+
+    private static int[] range(int n) {
+        int[] r = new int[n];
+        for (int j = 0; j < n; j++) {
+            r[j] = j;
+        }
+        return r;
     }
 
     /** pycocotools' {@code summarize()}, plus per-category AP taken from the same precision array. */
@@ -253,40 +299,19 @@ public final class CocoEvaluator {
     private record CategoryCurves(double[] precision, double[] recall, int[] nonIgnoredGt) {
     }
 
-    /** Indices sorted stably by cell (entries with cell -1 left out), and where each cell starts. */
-    private record Grouping(int[] order, int[] start) {
-
-        static Grouping byCell(int[] cellOf, int cells) {
-            int[] start = new int[cells + 1];
-            for (int c : cellOf) {
-                if (c >= 0) {
-                    start[c + 1]++;
-                }
-            }
-            for (int c = 0; c < cells; c++) {
-                start[c + 1] += start[c];
-            }
-            int[] next = Arrays.copyOf(start, cells);
-            int[] order = new int[start[cells]];
-            for (int j = 0; j < cellOf.length; j++) {
-                if (cellOf[j] >= 0) {
-                    order[next[cellOf[j]]++] = j;
-                }
-            }
-            return new Grouping(order, start);
-        }
-    }
-
     /**
-     * The inputs regrouped by (category, image) into primitive arrays: cell {@code k * imageCount + i} holds
-     * category k's boxes on image i, ground truth in pycocotools' order and detections in input order.
+     * The inputs regrouped by category: ground truth in primitive arrays sorted by (category, image) in
+     * pycocotools' order, detections left in their pages and listed per category in input order (a handle is
+     * {@code page << PAGE_BITS | position}). Nothing is sized by categories times images.
      */
     private static final class Input {
         final int[] cats;
         final long[] images;
         final int imageCount;
 
+        /** Category k's boxes are {@code [gtStart[k], gtStart[k + 1])}, by image, then in pycocotools' order. */
         final int[] gtStart;
+        final int[] gImage;
         final double[] gx;
         final double[] gy;
         final double[] gw;
@@ -296,28 +321,39 @@ public final class CocoEvaluator {
         /** pycocotools records a match as the ground truth's id and tests it against 0: id 0 reads unmatched. */
         final boolean[] gIdNonZero;
 
-        final int[] dtStart;
-        final double[] dx;
-        final double[] dy;
-        final double[] dw;
-        final double[] dh;
-        final double[] dScore;
+        /** Every chunk's pages, in input order; a handle is {@code page << PAGE_BITS | position}. */
+        final double[][] values;
+        final int[][] pageImages;
+        /** For each page, its chunk's map from image dictionary index to evaluated image index (or -1). */
+        final int[][] imageMaps;
+        /**
+         * Category k's detections: {@code [first handle, count]} pairs, one per chunk that has any. A chunk
+         * keeps each category's detections together, in input order.
+         */
+        final int[][] dtRanges;
 
-        Input(List<Category> categories, long[] imageIds, List<GroundTruthBox> gts, List<Detection> dts) {
+        Input(List<Category> categories, long[] imageIds, List<GroundTruthBox> gts, DetectionTable dts) {
             cats = categories.stream().mapToInt(Category::id).sorted().distinct().toArray();
             images = Arrays.stream(imageIds).sorted().distinct().toArray();
             imageCount = images.length;
-            int cells = cats.length * imageCount;
 
             int[] gtSource = groundTruthListing(gts);
-            int[] gtCell = new int[gtSource.length];
+            int[] gtCategory = new int[gtSource.length];
+            int[] gtImage = new int[gtSource.length];
             for (int e = 0; e < gtSource.length; e++) {
                 GroundTruthBox g = gts.get(gtSource[e]);
-                gtCell[e] = cell(g.categoryId(), g.imageId());
+                gtCategory[e] = Arrays.binarySearch(cats, g.categoryId());
+                gtImage[e] = gtCategory[e] < 0 ? -1 : Arrays.binarySearch(images, g.imageId());
+                if (gtImage[e] < 0) {
+                    gtCategory[e] = -1;
+                }
             }
-            Grouping gtGroups = Grouping.byCell(gtCell, cells);
-            gtStart = gtGroups.start();
-            int ng = gtGroups.order().length;
+            // Stable by image, then stable by category: sorted by (category, image), listing order within.
+            int[] byImage = stableOrder(gtImage, imageCount, range(gtSource.length));
+            int[] sorted = stableOrder(gtCategory, cats.length, byImage);
+            gtStart = starts(gtCategory, cats.length);
+            int ng = sorted.length;
+            gImage = new int[ng];
             gx = new double[ng];
             gy = new double[ng];
             gw = new double[ng];
@@ -326,8 +362,9 @@ public final class CocoEvaluator {
             gCrowd = new boolean[ng];
             gIdNonZero = new boolean[ng];
             for (int j = 0; j < ng; j++) {
-                GroundTruthBox g = gts.get(gtSource[gtGroups.order()[j]]);
+                GroundTruthBox g = gts.get(gtSource[sorted[j]]);
                 requireFinite(g.x() + g.y() + g.width() + g.height() + g.area(), "ground-truth box", g);
+                gImage[j] = gtImage[sorted[j]];
                 gx[j] = g.x();
                 gy[j] = g.y();
                 gw[j] = g.width();
@@ -337,70 +374,85 @@ public final class CocoEvaluator {
                 gIdNonZero[j] = g.id() != 0;
             }
 
-            int[] dtCell = new int[dts.size()];
-            for (int j = 0; j < dtCell.length; j++) {
-                Detection d = dts.get(j);
-                dtCell[j] = cell(d.categoryId(), d.imageId());
+            List<DetectionTable.Chunk> chunks = dts.chunks;
+            int pages = chunks.stream().mapToInt(c -> c.values().size()).sum();
+            values = new double[pages][];
+            pageImages = new int[pages][];
+            imageMaps = new int[pages][];
+            long[] catIds = Arrays.stream(cats).asLongStream().toArray();
+            List<List<Integer>> ranges = new ArrayList<>();
+            for (int k = 0; k < cats.length; k++) {
+                ranges.add(new ArrayList<>());
             }
-            Grouping dtGroups = Grouping.byCell(dtCell, cells);
-            dtStart = dtGroups.start();
-            int nd = dtGroups.order().length;
-            dx = new double[nd];
-            dy = new double[nd];
-            dw = new double[nd];
-            dh = new double[nd];
-            dScore = new double[nd];
-            for (int j = 0; j < nd; j++) {
-                Detection d = dts.get(dtGroups.order()[j]);
-                requireFinite(d.x() + d.y() + d.width() + d.height() + d.score(), "detection", d);
-                dx[j] = d.x();
-                dy[j] = d.y();
-                dw[j] = d.width();
-                dh[j] = d.height();
-                // + 0.0 turns -0.0 into 0.0, which numpy's sort treats as equal.
-                dScore[j] = d.score() + 0.0;
+            int p = 0;
+            for (DetectionTable.Chunk chunk : chunks) {
+                for (Detection d : chunk.nonFinite) {
+                    if (Arrays.binarySearch(cats, d.categoryId()) >= 0
+                            && Arrays.binarySearch(images, d.imageId()) >= 0) {
+                        throw notFinite("detection", d);
+                    }
+                }
+                int[] imageMap = chunk.imageIds.indicesIn(images);
+                int[] categoryMap = chunk.categoryIds.indicesIn(catIds);
+                int firstHandle = p << DetectionTable.PAGE_BITS;
+                for (int c = 0; c < categoryMap.length; c++) {
+                    int count = chunk.categoryStart(c + 1) - chunk.categoryStart(c);
+                    if (categoryMap[c] >= 0 && count > 0) {
+                        ranges.get(categoryMap[c]).add(firstHandle + chunk.categoryStart(c));
+                        ranges.get(categoryMap[c]).add(count);
+                    }
+                }
+                for (int q = 0; q < chunk.values().size(); q++, p++) {
+                    values[p] = chunk.values().get(q);
+                    pageImages[p] = chunk.images().get(q);
+                    imageMaps[p] = imageMap;
+                }
             }
+            dtRanges = ranges.stream().map(r -> r.stream().mapToInt(Integer::intValue).toArray()).toArray(int[][]::new);
         }
 
         private static void requireFinite(double sum, String what, Record box) {
             if (!Double.isFinite(sum)) {
-                throw new InvalidInputException(
-                        "COCO evaluation needs finite numbers; this " + what + " has a NaN or infinity: " + box);
+                throw notFinite(what, box);
             }
         }
 
-        /** The cell of (category id, image id), or -1 when either is not evaluated. */
-        private int cell(int categoryId, long imageId) {
-            int k = Arrays.binarySearch(cats, categoryId);
-            int i = Arrays.binarySearch(images, imageId);
-            return k < 0 || i < 0 ? -1 : k * imageCount + i;
+        private static InvalidInputException notFinite(String what, Record box) {
+            return new InvalidInputException(
+                    "COCO evaluation needs finite numbers; this " + what + " has a NaN or infinity: " + box);
+        }
+
+        /** A measure of category k's work, to start the largest first. */
+        long work(int k) {
+            long n = 0;
+            for (int r = 1; r < dtRanges[k].length; r += 2) {
+                n += dtRanges[k][r];
+            }
+            return n + 4L * (gtStart[k + 1] - gtStart[k]);
         }
 
         /**
          * The annotations (indices into {@code gts}) in the order pycocotools' {@code _prepare} files them.
          * It lists the ids of the annotations on evaluated images and categories, image by image, then loads
          * each id; when ids repeat, each listing loads the last annotation with that id. With unique ids this
-         * is just the evaluated annotations in file order, which the grouping by cell keeps.
+         * is just the evaluated annotations in file order, image by image.
          */
         private int[] groundTruthListing(List<GroundTruthBox> gts) {
             int n = gts.size();
             int[] imageOf = new int[n];
-            int listed = 0;
             for (int j = 0; j < n; j++) {
                 GroundTruthBox g = gts.get(j);
-                imageOf[j] = cell(g.categoryId(), g.imageId()) < 0 ? -1 : Arrays.binarySearch(images, g.imageId());
-                listed += imageOf[j] < 0 ? 0 : 1;
+                imageOf[j] = Arrays.binarySearch(cats, g.categoryId()) < 0 ? -1
+                        : Arrays.binarySearch(images, g.imageId());
             }
+            int[] byImage = stableOrder(imageOf, imageCount, range(n));
             Map<Long, Integer> lastWithId = lastIndexOfRepeatedIds(gts);
-            int[] byImage = Grouping.byCell(imageOf, imageCount).order();
-            if (lastWithId.isEmpty()) {
-                return byImage;
+            if (!lastWithId.isEmpty()) {
+                for (int e = 0; e < byImage.length; e++) {
+                    byImage[e] = lastWithId.getOrDefault(gts.get(byImage[e]).id(), byImage[e]);
+                }
             }
-            int[] source = new int[listed];
-            for (int e = 0; e < listed; e++) {
-                source[e] = lastWithId.getOrDefault(gts.get(byImage[e]).id(), byImage[e]);
-            }
-            return source;
+            return byImage;
         }
 
         /** For each id that occurs more than once, the index of the last annotation with it; usually empty. */
@@ -423,16 +475,48 @@ public final class CocoEvaluator {
 
         /** pycocotools' {@code evaluateImg} for each image of category k, then its {@code accumulate}. */
         CategoryCurves evaluateCategory(int k) {
-            int base = k * imageCount;
+            // Group the detections on evaluated images by image (a stable counting sort): image i's are
+            // grouped[start[i], start[i + 1]).
+            int[] ranges = dtRanges[k];
+            int n = 0;
+            for (int r = 1; r < ranges.length; r += 2) {
+                n += ranges[r];
+            }
+            int[] handles = new int[n];
+            int[] imageOf = new int[n];
+            int[] start = new int[imageCount + 1];
+            n = 0;
+            for (int r = 0; r < ranges.length; r += 2) {
+                for (int h = ranges[r], end = h + ranges[r + 1]; h < end; h++) {
+                    int p = h >>> DetectionTable.PAGE_BITS;
+                    int i = imageMaps[p][pageImages[p][h & PAGE_MASK]];
+                    if (i >= 0) {
+                        handles[n] = h;
+                        imageOf[n++] = i;
+                        start[i + 1]++;
+                    }
+                }
+            }
             int kept = 0;
             int maxDt = 0;
-            int maxGt = 0;
-            for (int c = base; c < base + imageCount; c++) {
-                int nd = dtStart[c + 1] - dtStart[c];
-                kept += Math.min(nd, MAX_DET);
-                maxDt = Math.max(maxDt, nd);
-                maxGt = Math.max(maxGt, gtStart[c + 1] - gtStart[c]);
+            for (int i = 0; i < imageCount; i++) {
+                kept += Math.min(start[i + 1], MAX_DET);
+                maxDt = Math.max(maxDt, start[i + 1]);
+                start[i + 1] += start[i];
             }
+            int[] grouped = new int[n];
+            int[] next = Arrays.copyOf(start, imageCount);
+            for (int s = 0; s < n; s++) {
+                grouped[next[imageOf[s]]++] = handles[s];
+            }
+            int gFrom = gtStart[k];
+            int gTo = gtStart[k + 1];
+            int maxGt = 0;
+            for (int g = gFrom, run = 0; g < gTo; g++) {
+                run = g > gFrom && gImage[g] == gImage[g - 1] ? run + 1 : 1;
+                maxGt = Math.max(maxGt, run);
+            }
+            Cell cell = new Cell(maxDt, maxGt);
             // The kept detections (at most 100 per image, best first), images in id order.
             double[] score = new double[kept];
             byte[] rank = new byte[kept];
@@ -440,146 +524,236 @@ public final class CocoEvaluator {
             short[] tp = new short[A * kept];
             short[] fp = new short[A * kept];
             int[] nonIgnoredGt = new int[A];
-
-            int[] order = new int[maxDt];
-            int[] scratch = new int[maxDt];
-            double[] iou = new double[Math.min(maxDt, MAX_DET) * maxGt];
-            boolean[] gtIgnored = new boolean[maxGt];
-            int[] gtOrder = new int[maxGt];
-            boolean[] gtMatched = new boolean[maxGt];
             int pos = 0;
-            for (int c = base; c < base + imageCount; c++) {
-                int g0 = gtStart[c];
-                int ng = gtStart[c + 1] - g0;
-                int d0 = dtStart[c];
-                int nd = dtStart[c + 1] - d0;
-                if (ng == 0 && nd == 0) {
-                    continue;
+            for (int i = 0, g = gFrom; i < imageCount; i++) {
+                int d0 = start[i];
+                int nd = start[i + 1] - d0;
+                int g0 = g;
+                while (g < gTo && gImage[g] == i) {
+                    g++;
                 }
-                for (int j = 0; j < nd; j++) {
-                    order[j] = d0 + j;
+                if (nd > 0 || g > g0) {
+                    pos += cell.evaluate(grouped, d0, nd, g0, g - g0, score, rank, tp, fp, pos, nonIgnoredGt);
                 }
-                sortByScoreDescending(order, 0, nd, dScore, scratch);
-                int dets = Math.min(nd, MAX_DET);
-                computeIou(order, dets, g0, ng, iou);
-                for (int a = 0; a < A; a++) {
-                    double lo = AREA_RANGES[a][0];
-                    double hi = AREA_RANGES[a][1];
-                    // Ground truth as pycocotools orders it: a stable sort that puts ignored boxes last.
-                    int regular = 0;
-                    for (int g = 0; g < ng; g++) {
-                        double area = gArea[g0 + g];
-                        gtIgnored[g] = gCrowd[g0 + g] || area < lo || area > hi;
-                        if (!gtIgnored[g]) {
-                            gtOrder[regular++] = g;
-                        }
-                    }
-                    for (int g = 0, n = regular; g < ng; g++) {
-                        if (gtIgnored[g]) {
-                            gtOrder[n++] = g;
-                        }
-                    }
-                    nonIgnoredGt[a] += regular;
-                    for (int t = 0; t < T; t++) {
-                        match(t, a, lo, hi, order, dets, g0, ng, iou, gtOrder, regular, gtMatched, tp, fp,
-                                a * kept + pos);
-                    }
-                }
-                for (int j = 0; j < dets; j++) {
-                    score[pos + j] = dScore[order[j]];
-                    rank[pos + j] = (byte) j;
-                }
-                pos += dets;
             }
             return accumulate(score, rank, tp, fp, nonIgnoredGt);
         }
 
-        /** maskApi.c's {@code bbIou}: {@code iou[d * ng + g]}, over the detection's area for crowd boxes. */
-        private void computeIou(int[] order, int dets, int g0, int ng, double[] iou) {
-            for (int d = 0; d < dets; d++) {
-                int q = order[d];
-                double da = dw[q] * dh[q];
-                for (int g = 0; g < ng; g++) {
-                    int j = g0 + g;
-                    double o = 0;
-                    double w = Math.min(dw[q] + dx[q], gw[j] + gx[j]) - Math.max(dx[q], gx[j]);
-                    if (w > 0) {
-                        double h = Math.min(dh[q] + dy[q], gh[j] + gy[j]) - Math.max(dy[q], gy[j]);
-                        if (h > 0) {
-                            double inter = w * h;
-                            double union = gCrowd[j] ? da : da + gw[j] * gh[j] - inter;
-                            o = inter / union;
+        /** One image's evaluation for one category, with room for the largest image of the category. */
+        private final class Cell {
+            private final int[] order;
+            private final double[] key;
+            private final int[] scratch;
+            private final double[] bx = new double[MAX_DET];
+            private final double[] by = new double[MAX_DET];
+            private final double[] bw = new double[MAX_DET];
+            private final double[] bh = new double[MAX_DET];
+            private final double[] bArea = new double[MAX_DET];
+            private final boolean[] inside = new boolean[MAX_DET];
+            /** Detection d's boxes with IoU of at least .5 (the lowest threshold): [candStart[d], candStart[d + 1]). */
+            private final int[] candStart = new int[MAX_DET + 1];
+            /** The detections that have such boxes, in score order; only they can match. */
+            private final int[] matchable = new int[MAX_DET];
+            private int matchables;
+            private final int[] candGt;
+            private final double[] candIou;
+            /** Detection d's highest IoU among them: no threshold above it can match. */
+            private final double[] candMax = new double[MAX_DET];
+            private final boolean[] ignored;
+            /** Bit t: the box is matched at threshold t. */
+            private final short[] taken;
+
+            Cell(int maxDt, int maxGt) {
+                order = new int[maxDt];
+                key = new double[maxDt];
+                scratch = new int[maxDt];
+                candGt = new int[Math.min(maxDt, MAX_DET) * maxGt];
+                candIou = new double[candGt.length];
+                ignored = new boolean[maxGt];
+                taken = new short[maxGt];
+            }
+
+            /**
+             * pycocotools' {@code evaluateImg} on one image: the detections {@code grouped[d0, d0 + nd)} and the
+             * boxes {@code [g0, g0 + ng)}. Writes the kept detections from {@code pos} (with {@code kept} the
+             * length of a row of {@code tp} and {@code fp}) and returns how many were kept.
+             */
+            int evaluate(int[] grouped, int d0, int nd, int g0, int ng, double[] score, byte[] rank, short[] tp,
+                    short[] fp, int pos, int[] nonIgnoredGt) {
+                int kept = score.length;
+                for (int j = 0; j < nd; j++) {
+                    int h = grouped[d0 + j];
+                    order[j] = j;
+                    // + 0.0 turns -0.0 into 0.0, which numpy's sort treats as equal.
+                    key[j] = values[h >>> DetectionTable.PAGE_BITS][(h & PAGE_MASK) * DetectionTable.VALUES + 4] + 0.0;
+                }
+                sortByScoreDescending(order, 0, nd, key, scratch);
+                int dets = Math.min(nd, MAX_DET);
+                for (int d = 0; d < dets; d++) {
+                    int h = grouped[d0 + order[d]];
+                    double[] v = values[h >>> DetectionTable.PAGE_BITS];
+                    int o = (h & PAGE_MASK) * DetectionTable.VALUES;
+                    bx[d] = v[o];
+                    by[d] = v[o + 1];
+                    bw[d] = v[o + 2];
+                    bh[d] = v[o + 3];
+                    bArea[d] = bw[d] * bh[d];
+                    score[pos + d] = key[order[d]];
+                    rank[pos + d] = (byte) d;
+                }
+                candidates(dets, g0, ng);
+                for (int a = 0; a < A; a++) {
+                    double lo = AREA_RANGES[a][0];
+                    double hi = AREA_RANGES[a][1];
+                    int regular = 0;
+                    for (int j = 0; j < ng; j++) {
+                        double area = gArea[g0 + j];
+                        ignored[j] = gCrowd[g0 + j] || area < lo || area > hi;
+                        regular += ignored[j] ? 0 : 1;
+                    }
+                    nonIgnoredGt[a] += regular;
+                    int row = a * kept + pos;
+                    // Unmatched, a detection is a false positive inside the area range and ignored outside it.
+                    for (int d = 0; d < dets; d++) {
+                        inside[d] = !(bArea[d] < lo || bArea[d] > hi);
+                        fp[row + d] = inside[d] ? ALL_BITS : 0;
+                    }
+                    if (matchables > 0) {
+                        match(g0, ng, tp, fp, row);
+                    }
+                }
+                return dets;
+            }
+
+            /** maskApi.c's {@code bbIou}, over the detection's area for crowd boxes; keeps IoUs of .5 and up. */
+            private void candidates(int dets, int g0, int ng) {
+                int n = 0;
+                matchables = 0;
+                for (int d = 0; d < dets; d++) {
+                    candStart[d] = n;
+                    for (int j = 0; j < ng; j++) {
+                        int g = g0 + j;
+                        double w = Math.min(bw[d] + bx[d], gw[g] + gx[g]) - Math.max(bx[d], gx[g]);
+                        if (w <= 0) {
+                            continue;
+                        }
+                        double h = Math.min(bh[d] + by[d], gh[g] + gy[g]) - Math.max(by[d], gy[g]);
+                        if (h <= 0) {
+                            continue;
+                        }
+                        double inter = w * h;
+                        double iou = inter / (gCrowd[g] ? bArea[d] : bArea[d] + gw[g] * gh[g] - inter);
+                        if (iou >= THRESHOLDS[0]) {
+                            candGt[n] = j;
+                            candIou[n] = iou;
+                            n++;
                         }
                     }
-                    iou[d * ng + g] = o;
+                    if (n > candStart[d]) {
+                        matchable[matchables++] = d;
+                        double max = 0;
+                        for (int c = candStart[d]; c < n; c++) {
+                            max = Math.max(max, candIou[c]);
+                        }
+                        candMax[d] = max;
+                    }
                 }
+                candStart[dets] = n;
             }
-        }
 
-        /**
-         * pycocotools' greedy matching at IoU threshold t for one image and area range, written as bits:
-         * {@code tp}/{@code fp} bit t of each detection at {@code row + d}. {@code gtOrder} lists the
-         * ground truth with the {@code regular} non-ignored boxes first.
-         */
-        private void match(int t, int a, double lo, double hi, int[] order, int dets, int g0, int ng,
-                double[] iou, int[] gtOrder, int regular, boolean[] gtMatched, short[] tp, short[] fp, int row) {
-            short bit = (short) (1 << t);
-            double threshold = Math.min(IOU_THRESHOLDS[t], 1 - 1e-10);
-            Arrays.fill(gtMatched, 0, ng, false);
-            for (int d = 0; d < dets; d++) {
-                double best = threshold;
-                int m = -1;
-                for (int gi = 0; gi < ng; gi++) {
-                    int g = gtOrder[gi];
-                    if (gtMatched[gi] && !gCrowd[g0 + g]) {
-                        continue;
-                    }
-                    // Matched a regular box and only ignored ones are left: stop.
-                    if (m > -1 && m < regular && gi >= regular) {
-                        break;
-                    }
-                    double v = iou[d * ng + g];
-                    if (v < best) {
-                        continue;
-                    }
-                    best = v;
-                    m = gi;
-                }
-                int q = order[d];
-                double area = dw[q] * dh[q];
-                boolean outside = area < lo || area > hi;
-                boolean positive;
-                boolean ignored;
-                if (m == -1) {
-                    positive = false;
-                    ignored = outside;
-                } else {
-                    gtMatched[m] = true;
-                    positive = gIdNonZero[g0 + gtOrder[m]];
-                    // dtIgnore = gtIgnore of the match, or (dtMatches == 0 and outside the area range).
-                    ignored = m >= regular || (!positive && outside);
-                }
-                if (!ignored) {
-                    if (positive) {
-                        tp[row + d] |= bit;
-                    } else {
-                        fp[row + d] |= bit;
+            /**
+             * pycocotools' greedy matching at every IoU threshold for one area range, detections in score
+             * order. Its loop walks the boxes regular first, then ignored, each in file order, keeps the last
+             * one with the highest IoU (at least the threshold) that is free at that threshold (or crowd), and
+             * stops at the ignored ones once it holds a regular one: so a detection takes its best free
+             * regular box, or failing that its best ignored one, ties going to the later box. Only boxes with
+             * IoU .5 and up can qualify; detections without any match nothing and keep the defaults.
+             */
+            private void match(int g0, int ng, short[] tp, short[] fp, int row) {
+                Arrays.fill(taken, 0, ng, (short) 0);
+                for (int q = 0; q < matchables; q++) {
+                    int d = matchable[q];
+                    int from = candStart[d];
+                    int to = candStart[d + 1];
+                    for (int t = 0; t < T && THRESHOLDS[t] <= candMax[d]; t++) {
+                        short bit = (short) (1 << t);
+                        double bestRegular = THRESHOLDS[t];
+                        double bestIgnored = THRESHOLDS[t];
+                        int regular = -1;
+                        int other = -1;
+                        for (int c = from; c < to; c++) {
+                            int j = candGt[c];
+                            double v = candIou[c];
+                            if ((taken[j] & bit) != 0 && !gCrowd[g0 + j]) {
+                                continue;
+                            }
+                            if (ignored[j]) {
+                                if (v >= bestIgnored) {
+                                    bestIgnored = v;
+                                    other = j;
+                                }
+                            } else if (v >= bestRegular) {
+                                bestRegular = v;
+                                regular = j;
+                            }
+                        }
+                        int m = regular >= 0 ? regular : other;
+                        if (m < 0) {
+                            continue;
+                        }
+                        taken[m] |= bit;
+                        // dtIgnore = gtIgnore of the match, or (no match id and outside the area range).
+                        boolean positive = gIdNonZero[g0 + m];
+                        if (ignored[m] || (!positive && !inside[d])) {
+                            fp[row + d] &= (short) ~bit;
+                        } else if (positive) {
+                            fp[row + d] &= (short) ~bit;
+                            tp[row + d] |= bit;
+                        }
                     }
                 }
             }
         }
     }
 
+    /** Where each key's run begins when {@code key} (entries -1 left out) is sorted: {@code keys + 1} entries. */
+    private static int[] starts(int[] key, int keys) {
+        int[] start = new int[keys + 1];
+        for (int k : key) {
+            if (k >= 0) {
+                start[k + 1]++;
+            }
+        }
+        for (int k = 0; k < keys; k++) {
+            start[k + 1] += start[k];
+        }
+        return start;
+    }
+
+    /** The items of {@code order} stably sorted by {@code key[item]} in {@code [0, keys)}; key -1 left out. */
+    private static int[] stableOrder(int[] key, int keys, int[] order) {
+        int[] next = starts(key, keys);
+        int[] out = new int[next[keys]];
+        for (int j : order) {
+            if (key[j] >= 0) {
+                out[next[key[j]]++] = j;
+            }
+        }
+        return out;
+    }
+
     /**
-     * pycocotools' {@code accumulate} for one category. Ignored detections are skipped rather than carried
-     * as repeats of the previous recall and precision: repeats never change the interpolated precision,
-     * the searchsorted lookups, nor the last recall.
+     * pycocotools' {@code accumulate} for one category, in one pass over the detections per area range and
+     * detection limit. Ignored detections are skipped rather than carried as repeats of the previous recall
+     * and precision: repeats never change the interpolated precision, the searchsorted lookups, nor the
+     * last recall. Only the precision at each true positive is kept: precision falls at a false positive,
+     * so the interpolated precision (the highest at or after a rank) is always one at a true positive, and
+     * recall first reaches a threshold at one.
      */
     private static CategoryCurves accumulate(double[] score, byte[] rank, short[] tp, short[] fp,
             int[] nonIgnoredGt) {
         int kept = score.length;
-        int[] sorted = new int[kept];
-        Arrays.setAll(sorted, j -> j);
+        int[] sorted = range(kept);
         // All images' detections concatenated in image order, then one stable sort by score.
         sortByScoreDescending(sorted, 0, kept, score, new int[kept]);
         double[] precision = new double[A * M * T * R];
@@ -587,8 +761,10 @@ public final class CocoEvaluator {
         Arrays.fill(precision, -1);
         Arrays.fill(recall, -1);
         int[] selected = new int[kept];
-        double[] rc = new double[kept];
-        double[] pr = new double[kept];
+        // A true positive takes a regular box of its image, each at most once: at most npig of them.
+        double[][] atTp = new double[T][Arrays.stream(nonIgnoredGt).max().orElse(0)];
+        int[] tps = new int[T];
+        int[] fps = new int[T];
         for (int mi = 0; mi < M; mi++) {
             // The top maxDet of each image; a subsequence of the stable sort is the stable sort of it.
             int n = 0;
@@ -602,27 +778,39 @@ public final class CocoEvaluator {
                 if (npig == 0) {
                     continue;
                 }
-                for (int t = 0; t < T; t++) {
-                    int bit = 1 << t;
-                    int count = 0;
-                    int tps = 0;
-                    int fps = 0;
-                    for (int s = 0; s < n; s++) {
-                        int slot = a * kept + selected[s];
-                        if ((tp[slot] & bit) != 0) {
-                            tps++;
-                        } else if ((fp[slot] & bit) != 0) {
-                            fps++;
+                Arrays.fill(tps, 0);
+                Arrays.fill(fps, 0);
+                // False positives at every threshold, the usual case, are counted once for all.
+                int allFp = 0;
+                int row = a * kept;
+                for (int s = 0; s < n; s++) {
+                    int tb = tp[row + selected[s]];
+                    int fb = fp[row + selected[s]];
+                    if (tb == 0) {
+                        if (fb == ALL_BITS) {
+                            allFp++;
                         } else {
-                            continue;
+                            for (int t = 0; fb != 0; t++, fb >>>= 1) {
+                                fps[t] += fb & 1;
+                            }
                         }
-                        rc[count] = (double) tps / npig;
-                        pr[count] = tps / ((double) fps + tps + EPS);
-                        count++;
+                        continue;
                     }
+                    for (int t = 0; t < T; t++) {
+                        if ((tb >>> t & 1) != 0) {
+                            int k = ++tps[t];
+                            atTp[t][k - 1] = k / ((double) (fps[t] + allFp) + k + EPS);
+                        } else {
+                            fps[t] += fb >>> t & 1;
+                        }
+                    }
+                }
+                for (int t = 0; t < T; t++) {
                     int curve = (a * M + mi) * T + t;
-                    recall[curve] = count > 0 ? rc[count - 1] : 0;
-                    for (int j = count - 1; j > 0; j--) {
+                    int events = tps[t];
+                    recall[curve] = (double) events / npig;
+                    double[] pr = atTp[t];
+                    for (int j = events - 1; j > 0; j--) {
                         if (pr[j] > pr[j - 1]) {
                             pr[j - 1] = pr[j];
                         }
@@ -630,10 +818,10 @@ public final class CocoEvaluator {
                     // np.searchsorted(rc, recThrs, side='left'); past the end, precision stays 0.
                     int p = 0;
                     for (int r = 0; r < R; r++) {
-                        while (p < count && rc[p] < RECALL_THRESHOLDS[r]) {
+                        while (p < events && (double) (p + 1) / npig < RECALL_THRESHOLDS[r]) {
                             p++;
                         }
-                        precision[curve * R + r] = p < count ? pr[p] : 0;
+                        precision[curve * R + r] = p < events ? pr[p] : 0;
                     }
                 }
             }

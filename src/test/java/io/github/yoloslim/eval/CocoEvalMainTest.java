@@ -11,6 +11,8 @@ import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import io.github.yoloslim.data.CocoAnnotations;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -80,5 +82,35 @@ class CocoEvalMainTest {
 
         assertThat(status).isEqualTo(1);
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("detection [0] is on image_id 424242");
+    }
+
+    @Test
+    void aDetectionOnAnUnlistedImageDeepInALargeFileIsNamedByItsPosition(@TempDir Path tmp) throws Exception {
+        Path instances = parityCase("basic").resolve("instances.json");
+        long image = CocoAnnotations.read(instances).images().get(0).id();
+        List<Detection> dts = new ArrayList<>();
+        for (int j = 0; j < 150_000; j++) {
+            dts.add(new Detection(image, 1, j % 300, 0, 10, 10, .5));
+        }
+        dts.add(new Detection(424242, 1, 0, 0, 10, 10, .5));
+        dts.add(new Detection(424243, 1, 0, 0, 10, 10, .5));
+        Path file = tmp.resolve("dets.json");
+        DetectionsJson.write(file, dts);
+
+        assertThat(run(instances.toString(), file.toString())).isEqualTo(1);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("detection [150000] is on image_id 424242");
+    }
+
+    @Test
+    void anErrorInTheAnnotationsIsReportedBeforeOneInTheDetections(@TempDir Path tmp) throws IOException {
+        Path instances = tmp.resolve("instances.json");
+        Files.writeString(instances, "{\"categories\": []}");
+        Path dets = tmp.resolve("dets.json");
+        Files.writeString(dets, "[1]");
+
+        assertThat(run(instances.toString(), dets.toString())).isEqualTo(1);
+        assertThat(err.toString(StandardCharsets.UTF_8))
+                .contains("instances.json: line 1, column 1: the top-level object has no \"images\"")
+                .doesNotContain("dets.json");
     }
 }

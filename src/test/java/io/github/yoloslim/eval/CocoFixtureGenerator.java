@@ -14,9 +14,9 @@ import java.util.SplittableRandom;
 
 /**
  * Deterministic random COCO cases (an instances file and a results file) for the parity fixtures under
- * {@code src/test/resources/coco-parity/} and for {@link CocoEvalBenchmark}. The cases exercise what
- * pycocotools is particular about: crowd boxes, score ties, every box size, more than 100 detections on an
- * image, categories without ground truth, ids that are 0 or repeat, and annotations that must be left out.
+ * {@code src/test/resources/coco-parity/}. The cases exercise what pycocotools is particular about: crowd
+ * boxes, score ties, every box size, more than 100 detections on an image, categories without ground truth,
+ * ids that are 0 or repeat, and annotations that must be left out.
  *
  * <p>{@code main(dir)} rewrites the parity inputs; their expected numbers come from real pycocotools (see
  * {@code coco-parity/README.md}).
@@ -36,16 +36,11 @@ public final class CocoFixtureGenerator {
             new Profile("quirks", 14, 35, 7, 5, 0.1, 10, 2, 2, true, true),
             new Profile("mixed", 15, 60, 8, 7, 0.04, 12, 2, 3, false, true));
 
-    /** The benchmark case: 5 000 images, 100 detections each, 80 categories. */
-    static final Profile BENCHMARK = new Profile("benchmark", 2024, 5000, 80, 7.3, 0.01, 0, 0, 3, false, false);
-
-    private static final int BENCHMARK_DETS_PER_IMAGE = 100;
-
     /** A ground-truth annotation as written, with the optional keys a file may leave out. */
-    private record Gt(long id, long imageId, int categoryId, double[] box, Double area, Integer crowd) {
+    record Gt(long id, long imageId, int categoryId, double[] box, Double area, Integer crowd) {
     }
 
-    private record Img(long id, int width, int height) {
+    record Img(long id, int width, int height) {
     }
 
     private final Profile profile;
@@ -72,7 +67,9 @@ public final class CocoFixtureGenerator {
         CocoFixtureGenerator g = new CocoFixtureGenerator(profile);
         g.generate();
         Files.createDirectories(dir);
-        g.writeInstances(dir.resolve("instances.json"));
+        List<Integer> listed = new ArrayList<>(g.categoryIds);
+        Collections.reverse(listed);
+        writeInstances(dir.resolve("instances.json"), profile.name(), g.gts, g.images, listed);
         DetectionsJson.write(dir.resolve("detections.json"), g.detections);
     }
 
@@ -109,11 +106,7 @@ public final class CocoFixtureGenerator {
         if (profile.quirks()) {
             addQuirks(noGt);
         }
-        if (profile == BENCHMARK) {
-            benchmarkDetections();
-        } else {
-            fixtureDetections(noGt);
-        }
+        fixtureDetections(noGt);
     }
 
     private void addQuirks(int noGt) {
@@ -172,27 +165,6 @@ public final class CocoFixtureGenerator {
         Collections.shuffle(detections, new java.util.Random(profile.seed() + 1));
     }
 
-    /** 100 per image: one to three per ground-truth box while they last, the rest background. */
-    private void benchmarkDetections() {
-        int g = 0;
-        for (Img img : images) {
-            int n = 0;
-            while (g < gts.size() && gts.get(g).imageId() == img.id()) {
-                Gt gt = gts.get(g++);
-                int copies = random.nextInt(10) < 8 ? 1 + random.nextInt(3) : 0;
-                for (int c = 0; c < copies && n < BENCHMARK_DETS_PER_IMAGE; c++, n++) {
-                    int cat = random.nextInt(10) == 0 ? categoryIds.get(random.nextInt(categoryIds.size()))
-                            : gt.categoryId();
-                    detections.add(detection(img.id(), cat, jitter(gt.box()), 0.2 + 0.8 * random.nextDouble()));
-                }
-            }
-            for (; n < BENCHMARK_DETS_PER_IMAGE; n++) {
-                int cat = categoryIds.get(random.nextInt(categoryIds.size()));
-                detections.add(detection(img.id(), cat, box(img), 0.001 + 0.5 * random.nextDouble() * random.nextDouble()));
-            }
-        }
-    }
-
     private Detection detection(long imageId, int categoryId, double[] b, double score) {
         double s = profile.scoreDecimals() < 0 ? score : round(score, profile.scoreDecimals());
         return new Detection(imageId, categoryId, b[0], b[1], b[2], b[3], s);
@@ -231,12 +203,16 @@ public final class CocoFixtureGenerator {
                 Math.max(1, round(h, decimals))};
     }
 
-    private static double round(double v, int decimals) {
+    static double round(double v, int decimals) {
         double f = Math.pow(10, decimals);
         return Math.round(v * f) / f;
     }
 
     private int poisson(double mean) {
+        return poisson(random, mean);
+    }
+
+    static int poisson(SplittableRandom random, double mean) {
         double l = Math.exp(-mean);
         double p = random.nextDouble();
         int k = 0;
@@ -247,12 +223,14 @@ public final class CocoFixtureGenerator {
         return k;
     }
 
-    private void writeInstances(Path file) throws IOException {
+    /** Writes an instances file: categories in the order given, annotations before images. */
+    static void writeInstances(Path file, String name, List<Gt> gts, List<Img> images, List<Integer> categoryIds)
+            throws IOException {
         try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 16);
                 JsonGenerator g = StreamingJson.FACTORY.createGenerator(out)) {
             g.writeStartObject();
             g.writeObjectFieldStart("info");
-            g.writeStringField("description", "yolo-slim generated case " + profile.name());
+            g.writeStringField("description", "yolo-slim generated case " + name);
             g.writeEndObject();
             // Annotations before images: readers must not depend on key order.
             g.writeArrayFieldStart("annotations");
@@ -290,9 +268,7 @@ public final class CocoFixtureGenerator {
             }
             g.writeEndArray();
             g.writeArrayFieldStart("categories");
-            List<Integer> listed = new ArrayList<>(categoryIds);
-            Collections.reverse(listed);
-            for (int id : listed) {
+            for (int id : categoryIds) {
                 g.writeStartObject();
                 g.writeStringField("supercategory", "thing");
                 g.writeNumberField("id", id);
