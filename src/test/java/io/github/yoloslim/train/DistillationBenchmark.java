@@ -6,11 +6,11 @@ import io.github.yoloslim.data.DatasetImage;
 import io.github.yoloslim.data.DatasetLoader;
 import io.github.yoloslim.data.GroundTruthBox;
 import io.github.yoloslim.data.ImageSelection;
+import io.github.yoloslim.data.UnreadableImagePolicy;
 import io.github.yoloslim.eval.DecodeSettings;
 import io.github.yoloslim.eval.EvaluationSettings;
 import io.github.yoloslim.eval.ModelEvaluation;
 import io.github.yoloslim.eval.ModelEvaluator;
-import io.github.yoloslim.eval.UnreadableImagePolicy;
 import io.github.yoloslim.onnx.GraphView;
 import io.github.yoloslim.onnx.ModelOverrides;
 import io.github.yoloslim.onnx.OnnxModel;
@@ -80,7 +80,7 @@ public final class DistillationBenchmark {
         if (!Files.exists(pruned)) {
             new Pruner(log).run(new PruneRequest(model, ImportanceCriterion.AUTO, new SelectionSettings(ratio, -1, 8,
                     0.25, 8), new RecoverySettings(RecoveryMethod.AUTO, 0.1, 32), true, Optional.empty(),
-                    Optional.of(unlabelled), 64, ModelOverrides.NONE, 2, work));
+                    Optional.of(unlabelled), 64, ModelOverrides.NONE, 2, UnreadableImagePolicy.SKIP, work));
         }
         OnnxModel teacher = OnnxModel.load(model, "<model>");
         OnnxModel student = OnnxModel.load(pruned, "<student>");
