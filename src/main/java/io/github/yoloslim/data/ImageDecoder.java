@@ -23,14 +23,17 @@ import java.awt.image.IndexColorModel;
 import java.awt.image.Raster;
 import java.awt.image.SampleModel;
 import java.io.ByteArrayInputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
+import java.util.regex.Pattern;
 
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
@@ -53,6 +56,8 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
  * 16-bit samples keep their high byte ({@code png_set_strip_16}).</li>
  * </ul>
  * Pixels are read from the raster, never through {@code BufferedImage.getRGB}, which colour-converts grey images.
+ * A truncated file is unreadable, although libjpeg (and OpenCV with it) would return it with the missing part grey:
+ * a model scored or calibrated on half-grey images measures the damage, not the model.
  * All methods are thread-safe.
  */
 public final class ImageDecoder {
@@ -78,6 +83,14 @@ public final class ImageDecoder {
             CLAMP[i] = (byte) Math.max(0, Math.min(255, i - CLAMP_OFFSET));
         }
     }
+
+    /**
+     * The JPEG reader's warnings that the data ended early: the JDK's "Missing EOI marker", libjpeg's "Premature end
+     * of JPEG file" and "premature end of data segment". Others, such as extraneous bytes before a marker, leave
+     * the pixels whole (OpenCV decodes those files too).
+     */
+    private static final Pattern TRUNCATION_WARNING = Pattern.compile("EOI marker|premature end",
+            Pattern.CASE_INSENSITIVE);
 
     private ImageDecoder() {
     }
@@ -114,11 +127,14 @@ public final class ImageDecoder {
     /**
      * Decodes an image file.
      *
-     * @throws UnreadableImageException when the file is missing, corrupt or not a JPEG, PNG or BMP
+     * @throws UnreadableImageException when the file is missing, truncated, corrupt or not a JPEG, PNG or BMP
      */
     public static DecodedImage decode(Path file) throws UnreadableImageException {
         byte[] bytes = readAll(file);
         Format format = Format.sniff(file, bytes, bytes.length);
+        if (format == Format.PNG && !hasPngEnd(bytes)) {
+            throw new UnreadableImageException(file, truncated("it ends before its IEND chunk"));
+        }
         try {
             if (format == Format.JPEG) {
                 return decodeJpeg(file, bytes);
@@ -128,10 +144,31 @@ public final class ImageDecoder {
             return orient(image.getWidth(), image.getHeight(), toRgb(image), orientation);
         } catch (UnreadableImageException e) {
             throw e;
+        } catch (EOFException e) {
+            throw new UnreadableImageException(file, truncated("it ends inside the pixel data"), e);
         } catch (IOException | RuntimeException e) {
             // ImageIO reports some corrupt streams with unchecked exceptions (array bounds, negative sizes).
             throw new UnreadableImageException(file, describe(e), e);
         }
+    }
+
+    private static String truncated(String where) {
+        return "the file is truncated (" + where + "), so part of the image is missing; copy or download it again";
+    }
+
+    /** Walks the PNG chunks (length, type, data, CRC) up to IEND, which every complete PNG ends with. */
+    private static boolean hasPngEnd(byte[] bytes) {
+        long offset = 8;
+        while (offset + 8 <= bytes.length) {
+            int at = (int) offset;
+            long length = ((bytes[at] & 0xFFL) << 24) | ((bytes[at + 1] & 0xFF) << 16) | ((bytes[at + 2] & 0xFF) << 8)
+                    | (bytes[at + 3] & 0xFF);
+            offset += 12 + length;
+            if (bytes[at + 4] == 'I' && bytes[at + 5] == 'E' && bytes[at + 6] == 'N' && bytes[at + 7] == 'D') {
+                return offset <= bytes.length;
+            }
+        }
+        return false;
     }
 
     /**
@@ -182,12 +219,22 @@ public final class ImageDecoder {
     private static DecodedImage decodeJpeg(Path file, byte[] bytes) throws IOException {
         Raster raster;
         ImageReader reader = newReader(Format.JPEG);
+        List<String> endWarnings = new ArrayList<>();
+        // libjpeg decodes a cut-off scan without an error: it warns and fills the rest of the image with grey.
+        reader.addIIOReadWarningListener((source, warning) -> {
+            if (TRUNCATION_WARNING.matcher(warning).find()) {
+                endWarnings.add(warning);
+            }
+        });
         try (ImageInputStream stream = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
             reader.setInput(stream, true, true);
             // The raster holds the samples as coded (YCbCr, CMYK, ...): no ICC conversion, which read() would do.
             raster = reader.readRaster(0, null);
         } finally {
             reader.dispose();
+        }
+        if (!endWarnings.isEmpty()) {
+            throw new UnreadableImageException(file, truncated("the decoder says: " + String.join("; ", endWarnings)));
         }
         JpegMarkers markers = jpegMarkers(new ByteArrayInputStream(bytes));
         ColorTransform transform = switch (raster.getNumBands()) {

@@ -1,7 +1,6 @@
 package io.github.yoloslim.mojo;
 
 import io.github.yoloslim.data.DatasetSpec;
-import io.github.yoloslim.data.UnreadableImagePolicy;
 import io.github.yoloslim.eval.DecodeSettings;
 import io.github.yoloslim.eval.EvaluationSettings;
 import io.github.yoloslim.onnx.ModelOverrides;
@@ -200,7 +199,7 @@ public class PruneMojo extends AbstractImageMojo {
             search = Optional.of(new SearchSettings(targetMapDrop, maxRatio, searchSteps, searchResolution,
                     new DatasetSpec(dataset.toPath().normalize(), optionalPath(annotations, "auto"),
                             datasetFormat(datasetFormat), maxEvaluationImages),
-                    new EvaluationSettings(DecodeSettings.VALIDATION, overrides, threads, 0, UnreadableImagePolicy.SKIP),
+                    new EvaluationSettings(DecodeSettings.VALIDATION, overrides, threads, 0, unreadableImages()),
                     failWhenNoReduction));
         }
         return new PruneRequest(model.toPath().normalize(), ImportanceCriterion.parse(criterion, "criterion"),

@@ -111,8 +111,8 @@ public final class Pruner {
                 chosen = maker.make(request.selection());
             }
             chosen.model().save(prunedFile);
-            writeReport(reportFile, key, input, request, recovery, scores, searchReport, images.size(), before,
-                    chosen);
+            writeReport(reportFile, key, input, request, recovery, scores, searchReport, scores.readImages().size(),
+                    before, chosen);
             run.commit(key, input, prunedFile, List.of(reportFile));
             return new PruneResult(false, prunedFile, before, chosen.cost());
         }

@@ -9,11 +9,14 @@ import java.awt.image.BufferedImage;
 import java.awt.image.IndexColorModel;
 import java.awt.image.Raster;
 import java.awt.image.WritableRaster;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.Map;
+import java.util.Random;
 
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
@@ -282,6 +285,39 @@ class ImageDecoderTest {
                 .satisfies(e -> assertThat(((UnreadableImageException) e).file()).isEqualTo(file));
     }
 
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"jpg", "png", "bmp"})
+    void truncatedFilesAreUnreadableNotPartlyGrey(String format) throws IOException {
+        // Noise: the pixel data, not the header, is most of the file, so both cuts fall inside it.
+        byte[] whole = encoded(format, noise(64, 48));
+        assertThat(ImageDecoder.decode(write("whole." + format, whole)).size()).isEqualTo(new ImageSize(64, 48));
+
+        for (int cut : new int[] {whole.length / 2, whole.length - 12}) {
+            Path file = write("cut" + cut + "." + format, Arrays.copyOf(whole, cut));
+            assertThatThrownBy(() -> ImageDecoder.decode(file)).as("%s cut to %d of %d bytes", format, cut,
+                    whole.length).isInstanceOf(UnreadableImageException.class)
+                    .hasMessageStartingWith("cannot read image " + file + ": the file is truncated (")
+                    .hasMessageEndingWith("so part of the image is missing; copy or download it again");
+        }
+    }
+
+    @Test
+    void jpegMissingOnlyItsEndMarkerIsTruncated() throws IOException {
+        byte[] whole = TestImages.jpeg(noise(64, 48));
+        Path file = write("no-eoi.jpg", Arrays.copyOf(whole, whole.length - 2));
+
+        assertThatThrownBy(() -> ImageDecoder.decode(file)).isInstanceOf(UnreadableImageException.class)
+                .hasMessageContaining("the file is truncated (the decoder says: ")
+                .hasMessageContaining("EOI");
+    }
+
+    @Test
+    void realJpegsDecodeWithoutATruncationWarning() throws IOException {
+        Path bus = SharedData.require("data/samples/bus.jpg");
+
+        assertThat(ImageDecoder.decode(bus).size()).isEqualTo(new ImageSize(554, 740));
+    }
+
     @Test
     void otherFilesAreUnreadableWithTheReason() throws IOException {
         Path text = write("notes.jpg", "hello, not an image".getBytes());
@@ -324,6 +360,26 @@ class ImageDecoderTest {
             }
         }
         throw new AssertionError("no JDK JPEG reader");
+    }
+
+    private static BufferedImage noise(int width, int height) {
+        BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_3BYTE_BGR);
+        Random random = new Random(17);
+        for (int y = 0; y < height; y++) {
+            for (int x = 0; x < width; x++) {
+                image.setRGB(x, y, random.nextInt(1 << 24));
+            }
+        }
+        return image;
+    }
+
+    private static byte[] encoded(String format, BufferedImage image) throws IOException {
+        if (format.equals("jpg")) {
+            return TestImages.jpeg(image);
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ImageIO.write(image, format, out);
+        return out.toByteArray();
     }
 
     private Path write(String name, byte[] bytes) throws IOException {

@@ -253,6 +253,23 @@ class CalibrateMojoTest {
 
     @Test
     @InjectMojo(goal = "calibrate", pom = POM)
+    void aTruncatedImageIsSkippedOrFailsAsConfigured(CalibrateMojo mojo) throws Exception {
+        Path cut = SyntheticImages.truncatedJpeg(images.resolve("7.jpg"), 40, 3);
+        configure(mojo, output("truncated-skip"));
+        mojo.execute();
+        assertThat(log.warnings()).anyMatch(line -> line.startsWith("Skipping unreadable image: cannot read image "
+                + cut + ": the file is truncated"));
+
+        configure(mojo, output("truncated-fail"));
+        mojo.onUnreadableImage = "fail";
+        assertThatThrownBy(mojo::execute).isInstanceOf(MojoFailureException.class)
+                .hasMessageStartingWith("cannot read image " + cut + ": the file is truncated")
+                .hasMessageContaining("<onUnreadableImage>skip</onUnreadableImage>");
+        assertThat(output("truncated-fail").resolve("tiny.int8.onnx")).doesNotExist();
+    }
+
+    @Test
+    @InjectMojo(goal = "calibrate", pom = POM)
     void anAlreadyQuantizedModelIsRefused(CalibrateMojo mojo) throws Exception {
         Path out = output("twice");
         configure(mojo, out);

@@ -4,12 +4,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.yoloslim.cache.PipelineRecord;
 import io.github.yoloslim.cache.Sha256;
+import io.github.yoloslim.data.UnreadableImagePolicy;
 import io.github.yoloslim.mojo.VerifyMapMojoTest.RecordingLog;
 import io.github.yoloslim.onnx.GraphView;
 import io.github.yoloslim.onnx.ModelOverrides;
 import io.github.yoloslim.onnx.OnnxModel;
 import io.github.yoloslim.onnx.YoloModelInfo;
 import io.github.yoloslim.onnx.YoloModelInspector;
+import io.github.yoloslim.progress.ProgressListener;
 import io.github.yoloslim.runtime.DetectorSession;
 import io.github.yoloslim.testing.SyntheticImages;
 import io.github.yoloslim.testing.TinyDetectors;
@@ -209,6 +211,31 @@ class PruneMojoTest {
         assertThatThrownBy(mojo::execute).isInstanceOf(MojoFailureException.class)
                 .hasMessageContaining("'classify' model");
         assertThat(dir.resolve("bad/tiny.pruned.onnx")).doesNotExist();
+    }
+
+    @Test
+    @InjectMojo(goal = "prune", pom = POM)
+    void aTruncatedImageIsSkippedOrFailsAsConfigured(PruneMojo mojo) throws Exception {
+        Path images = SyntheticImages.noise(dir.resolve("images"), 3, 40, 5);
+        Path cut = SyntheticImages.truncatedJpeg(images.resolve("4.jpg"), 40, 3);
+        configure(mojo, "truncated-skip");
+        mojo.calibrationImages = images.toFile();
+        mojo.execute();
+        assertThat(log.warnings()).anyMatch(line -> line.startsWith("Skipping unreadable image: cannot read image "
+                + cut + ": the file is truncated"));
+        assertThat(new ObjectMapper().readTree(dir.resolve("truncated-skip/prune-report.json").toFile())
+                .at("/calibrationImagesUsed").asInt()).isEqualTo(3);
+
+        configure(mojo, "truncated-fail");
+        mojo.calibrationImages = images.toFile();
+        mojo.onUnreadableImage = "fail";
+        assertThatThrownBy(mojo::execute).isInstanceOf(MojoFailureException.class)
+                .hasMessageStartingWith("cannot read image " + cut + ": the file is truncated");
+        // The search's evaluation keeps to the same setting.
+        mojo.targetMapDrop = 0.02;
+        mojo.dataset = images.toFile();
+        assertThat(mojo.request(ProgressListener.silent()).search().orElseThrow().evaluation().unreadableImages())
+                .isEqualTo(UnreadableImagePolicy.FAIL);
     }
 
     @Test

@@ -16,6 +16,7 @@ import io.github.yoloslim.progress.ProgressListener;
 import io.github.yoloslim.testing.FakeEngineBuilder;
 import io.github.yoloslim.testing.PipelineEntries;
 import io.github.yoloslim.testing.SyntheticCoco;
+import io.github.yoloslim.testing.SyntheticImages;
 import io.github.yoloslim.testing.TinyDetectors;
 import io.github.yoloslim.testing.TinyDetectors.Box;
 import org.apache.maven.api.plugin.testing.InjectMojo;
@@ -318,6 +319,16 @@ class VerifyMapMojoTest {
         assertThatThrownBy(mojo::execute).isInstanceOf(MojoFailureException.class)
                 .hasMessageContaining("2.png")
                 .hasMessageContaining("<onUnreadableImage>skip</onUnreadableImage>");
+    }
+
+    @Test
+    @InjectMojo(goal = "verify-map", pom = POM)
+    void aTruncatedJpegIsUnreadableNotScoredPartlyGrey(VerifyMapMojo mojo) throws Exception {
+        configure(mojo, null);
+        mojo.onUnreadableImage = "fail";
+        Path cut = SyntheticImages.truncatedJpeg(images.resolve("2.png"), 64, 3);
+        assertThatThrownBy(mojo::execute).isInstanceOf(MojoFailureException.class)
+                .hasMessageStartingWith("cannot read image " + cut + ": the file is truncated");
     }
 
     /** Keeps what the mojo logs, for assertions. */

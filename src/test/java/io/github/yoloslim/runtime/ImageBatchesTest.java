@@ -86,6 +86,26 @@ class ImageBatchesTest {
     }
 
     @Test
+    void aTruncatedJpegIsUnreadableUnderEitherPolicy() throws IOException {
+        List<Path> images = new ArrayList<>(images(2));
+        Path cut = SyntheticImages.truncatedJpeg(dir.resolve("cut.jpg"), 48, 3);
+        images.add(1, cut);
+        RecordingListener listener = new RecordingListener();
+        try (ImageBatches<Path> batches = ImageBatches.of(images, path -> path, new Letterbox(32), 4,
+                UnreadableImagePolicy.SKIP, SOURCE, listener)) {
+            assertThat(batches.next().items()).extracting(item -> item.source()).containsExactly(images.get(0),
+                    images.get(2));
+        }
+        assertThat(listener.warnings()).singleElement().asString()
+                .startsWith("Skipping unreadable image: cannot read image " + cut + ": the file is truncated");
+        try (ImageBatches<Path> batches = ImageBatches.of(images, path -> path, new Letterbox(32), 4,
+                UnreadableImagePolicy.FAIL, SOURCE, ProgressListener.silent())) {
+            assertThatThrownBy(batches::hasNext).isInstanceOf(InvalidInputException.class)
+                    .hasMessageStartingWith("cannot read image " + cut + ": the file is truncated");
+        }
+    }
+
+    @Test
     void noReadableImageAtAllIsTheUsersProblemWhateverThePolicy() throws IOException {
         Path broken = Files.writeString(dir.resolve("a.jpg"), "not a jpeg");
         try (ImageBatches<Path> batches = ImageBatches.of(List.of(broken), path -> path, new Letterbox(32), 1,
