@@ -12,6 +12,8 @@ public final class ArtifactNames {
     public static final String CALIBRATION_REPORT = "calibration.json";
     /** {@code prune}'s report. */
     public static final String PRUNE_REPORT = "prune-report.json";
+    /** {@code distill}'s report. */
+    public static final String DISTILL_REPORT = "distill-report.json";
     /** What {@code build-engine} built a plan from and with. */
     public static final String ENGINE_MANIFEST = "engine-manifest.json";
     /** The folder of cached evaluations. */
@@ -32,6 +34,11 @@ public final class ArtifactNames {
     /** {@code <name>.pruned.onnx}. */
     public static String prunedModel(Path model) {
         return baseName(model) + ".pruned" + ONNX;
+    }
+
+    /** {@code <name>.distilled.onnx}. */
+    public static String distilledModel(Path model) {
+        return baseName(model) + ".distilled" + ONNX;
     }
 
     /** {@code <name>.int8.onnx}. */

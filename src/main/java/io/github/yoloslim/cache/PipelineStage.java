@@ -10,6 +10,8 @@ import java.util.Optional;
 public enum PipelineStage {
     /** Channel pruning: writes {@code <name>.pruned.onnx}. */
     PRUNE("prune", "prune", "pruneInput", true),
+    /** Knowledge distillation of the pruned model from {@code <model>}: writes {@code <name>.distilled.onnx}. */
+    DISTILL("distill", "distill", "distillInput", true),
     /** INT8 calibration: writes {@code <name>.int8.onnx}. */
     CALIBRATE("calibrate", "calibrate", "calibrationInput", true),
     /** TensorRT engine: writes {@code <name>.plan}. */

@@ -10,49 +10,46 @@ import java.util.List;
 import java.util.Random;
 
 /**
- * Training inputs made from unlabelled images: each is decoded and letterboxed exactly as evaluation does
- * ({@link ImageDecoder}, {@link Letterbox}), then optionally augmented in ways that need no labels: a mosaic of
- * four images in the quadrants, a random scale with a random placement on the grey canvas, a horizontal flip.
- * Teacher and student are fed the same augmented pixels, so their outputs stay comparable. All randomness comes
- * from the caller's seeded {@link Random}, so a seed fixes every input.
+ * Label-free augmentation of training inputs that are already decoded and letterboxed as evaluation does them
+ * (by {@link io.github.yoloslim.runtime.ImageBatches}): a mosaic of four images in the quadrants, a random scale
+ * with a random placement on the grey canvas, a horizontal flip, each applied in place. Teacher and student are
+ * fed the same augmented pixels, so their outputs stay comparable. All randomness comes from the caller's seeded
+ * {@link Random}, so a seed fixes every input.
  */
 final class AugmentedImages {
 
     private final int size;
     private final Augmentation augmentation;
-    private final Letterbox full;
     private final Letterbox quadrant;
 
     AugmentedImages(int size, Augmentation augmentation) {
         this.size = size;
         this.augmentation = augmentation;
-        this.full = new Letterbox(size);
         this.quadrant = new Letterbox(size / 2);
     }
 
     /** Floats per image: {@code 3 · size · size}. */
     int imageLength() {
-        return full.inputLength();
+        return 3 * size * size;
     }
 
     /**
-     * Writes one training input into {@code dst} at {@code offset}.
+     * Augments the letterboxed input at {@code pixels[offset ..]} in place.
      *
-     * @param images the images to draw from (the first is the one this input is built around; a mosaic draws
-     *        three more at random)
-     * @throws UnreadableImageException when an image cannot be decoded
+     * @param images the images a mosaic draws its three other quadrants from; when one of them cannot be decoded,
+     *        this input stays without a mosaic
      */
-    void fill(Path image, List<Path> images, Random random, float[] dst, int offset) throws UnreadableImageException {
+    void augment(float[] pixels, int offset, List<Path> images, Random random) {
         boolean mosaic = random.nextDouble() < augmentation.mosaic();
         double scale = augmentation.scaleJitter() == 0 ? 1
                 : 1 + augmentation.scaleJitter() * (2 * random.nextDouble() - 1);
         boolean flip = random.nextDouble() < augmentation.flip();
-        float[] canvas;
+        if (!mosaic && scale == 1 && !flip) {
+            return;
+        }
+        float[] canvas = Arrays.copyOfRange(pixels, offset, offset + imageLength());
         if (mosaic) {
-            canvas = mosaic(image, images, random);
-        } else {
-            canvas = new float[imageLength()];
-            full.apply(ImageDecoder.decode(image), canvas, 0);
+            canvas = mosaic(canvas, images, random);
         }
         if (scale != 1) {
             canvas = rescale(canvas, scale, random);
@@ -60,17 +57,38 @@ final class AugmentedImages {
         if (flip) {
             flipHorizontally(canvas);
         }
-        System.arraycopy(canvas, 0, dst, offset, canvas.length);
+        System.arraycopy(canvas, 0, pixels, offset, canvas.length);
     }
 
-    /** Four letterboxed half-size images in the quadrants. */
-    private float[] mosaic(Path first, List<Path> images, Random random) throws UnreadableImageException {
+    /**
+     * The input halved (2×2 means) in the first quadrant and three images drawn at random, letterboxed at half
+     * size, in the others; the input unchanged when one of those cannot be decoded.
+     */
+    private float[] mosaic(float[] first, List<Path> images, Random random) {
         float[] canvas = new float[imageLength()];
         int half = size / 2;
+        for (int c = 0; c < 3; c++) {
+            for (int y = 0; y < half; y++) {
+                for (int x = 0; x < half; x++) {
+                    int source = (c * size + 2 * y) * size + 2 * x;
+                    canvas[(c * size + y) * size + x] = (first[source] + first[source + 1] + first[source + size]
+                            + first[source + size + 1]) / 4;
+                }
+            }
+        }
         float[] part = new float[quadrant.inputLength()];
-        for (int q = 0; q < 4; q++) {
-            Path file = q == 0 ? first : images.get(random.nextInt(images.size()));
-            quadrant.apply(ImageDecoder.decode(file), part, 0);
+        boolean complete = true;
+        for (int q = 1; q < 4; q++) {
+            Path file = images.get(random.nextInt(images.size()));
+            if (!complete) {
+                continue;
+            }
+            try {
+                quadrant.apply(ImageDecoder.decode(file), part, 0);
+            } catch (UnreadableImageException e) {
+                complete = false;
+                continue;
+            }
             int left = (q % 2) * half;
             int top = (q / 2) * half;
             for (int c = 0; c < 3; c++) {
@@ -79,7 +97,7 @@ final class AugmentedImages {
                 }
             }
         }
-        return canvas;
+        return complete ? canvas : first;
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.github.yoloslim.train;
 
+import io.github.yoloslim.data.UnreadableImagePolicy;
 import io.github.yoloslim.onnx.OnnxModel;
 
 import java.nio.file.Path;
@@ -12,11 +13,13 @@ import java.util.Optional;
  * @param teacher the original model, whose outputs the student learns to reproduce
  * @param student the model to train (a pruned copy of the teacher); its Detect head must match the teacher's
  * @param images the unlabelled training images, in a fixed order (e.g. {@link io.github.yoloslim.data.ImageSelection})
+ * @param imageFolder where they came from, for messages
+ * @param unreadableImages what an image that cannot be decoded does
  * @param output where the trained student is written (atomically, only when training succeeds); empty to keep it
  *        in memory only
  */
-public record DistillationRequest(OnnxModel teacher, OnnxModel student, List<Path> images,
-        DistillationSettings settings, Optional<Path> output) {
+public record DistillationRequest(OnnxModel teacher, OnnxModel student, List<Path> images, Path imageFolder,
+        UnreadableImagePolicy unreadableImages, DistillationSettings settings, Optional<Path> output) {
 
     public DistillationRequest {
         images = List.copyOf(images);

@@ -12,9 +12,16 @@ import ai.djl.training.tracker.Tracker;
 import ai.djl.training.tracker.WarmUpTracker;
 import io.github.yoloslim.InvalidInputException;
 import io.github.yoloslim.data.ImageDecoder;
+import io.github.yoloslim.data.Letterbox;
 import io.github.yoloslim.data.UnreadableImageException;
+import io.github.yoloslim.data.UnreadableImagePolicy;
+import io.github.yoloslim.onnx.ModelOverrides;
 import io.github.yoloslim.onnx.OnnxModel;
+import io.github.yoloslim.onnx.YoloModelInfo;
+import io.github.yoloslim.onnx.YoloModelInspector;
+import io.github.yoloslim.progress.Durations;
 import io.github.yoloslim.progress.ProgressListener;
+import io.github.yoloslim.runtime.ImageBatches;
 import io.github.yoloslim.runtime.Threads;
 import io.github.yoloslim.train.DistillationResult.EpochLoss;
 import io.github.yoloslim.train.DistillationResult.StepTime;
@@ -30,13 +37,14 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
-import java.util.stream.IntStream;
 
 /**
  * Fine-tunes a student (a pruned model) on unlabelled images to reproduce its teacher (the original model):
  * both run on the same augmented batch, the teacher without gradients, and AdamW with a warm-up and cosine
- * learning-rate schedule steps the student's Conv weights down the {@link DistillationLoss}. Memory is bounded by
- * the batch: images are decoded per step, and each step's tensors are freed with it.
+ * learning-rate schedule steps the student's Conv weights down the {@link DistillationLoss}. Images come through
+ * the plugin's one image loop ({@link ImageBatches}: decoded and letterboxed ahead on a background thread), are
+ * augmented in place ({@link AugmentedImages}), and memory is bounded by the batch: a few letterboxed images ahead,
+ * and each step's tensors are freed with it.
  *
  * <p>Deterministic for the same inputs, settings and thread count on the same machine: the image order and the
  * augmentation come from the seed, and libtorch's CPU kernels are deterministic for a fixed thread count.
@@ -59,12 +67,14 @@ public final class Distiller {
      *         stops being finite (then nothing is written)
      */
     public DistillationResult run(DistillationRequest request) throws IOException {
-        DistillationSettings settings = request.settings();
+        YoloModelInfo teacherInfo = YoloModelInspector.inspect(request.teacher(), "<model>", ModelOverrides.NONE);
+        DistillationSettings settings = request.settings().resolvedFor(Math.max(teacherInfo.inputHeight(),
+                teacherInfo.inputWidth()));
         DetectHeadTensors teacherHead = DetectHeadTensors.locate(request.teacher(), "<model>");
         DetectHeadTensors studentHead = DetectHeadTensors.locate(request.student(), "<student>");
         checkHeadsMatch(request, teacherHead, studentHead);
         List<String> skipped = new ArrayList<>();
-        List<Path> images = readable(request.images(), skipped);
+        List<Path> images = readable(request, skipped);
 
         Device device = TorchEngine.resolve(settings.device());
         int threads = Threads.resolve(settings.threads());
@@ -87,7 +97,8 @@ public final class Distiller {
         long start = System.nanoTime();
         long seen = 0;
         int step = 0;
-        float[] pixels = new float[settings.batch() * inputs.imageLength()];
+        Letterbox letterbox = new Letterbox(settings.imageSize());
+        ImageBatches.Source source = new ImageBatches.Source("trainingImages", request.imageFolder(), "distillation");
         try (NDManager manager = TorchEngine.newManager(device);
                 TrainableGraph teacher = TrainableGraph.load(request.teacher(), Set.of(), manager, "<model>");
                 TrainableGraph student = TrainableGraph.load(request.student(),
@@ -98,47 +109,45 @@ public final class Distiller {
             long lastReport = System.nanoTime();
             for (int epoch = 1; epoch <= settings.epochs(); epoch++) {
                 long epochStart = System.nanoTime();
-                List<Integer> order = new ArrayList<>(IntStream.range(0, images.size()).boxed().toList());
+                List<Path> order = new ArrayList<>(images);
                 Collections.shuffle(order, random);
                 double[] sums = new double[4];
                 int epochImages = 0;
-                for (int first = 0; first < order.size(); first += settings.batch()) {
+                try (ImageBatches<Path> batches = ImageBatches.of(order, path -> path, letterbox, settings.batch(),
+                        request.unreadableImages(), source, asDetail(listener))) {
                     long t0 = System.nanoTime();
-                    int count = 0;
-                    for (int i = first; i < Math.min(first + settings.batch(), order.size()); i++) {
-                        Path image = images.get(order.get(i));
-                        try {
-                            inputs.fill(image, images, random, pixels, count * inputs.imageLength());
-                            count++;
-                        } catch (UnreadableImageException e) {
-                            listener.warn("Skipping unreadable training image: " + e.getMessage());
-                            skipped.add(e.getMessage());
+                    while (batches.hasNext()) {
+                        ImageBatches.Batch<Path> batch = batches.next();
+                        int count = batch.size();
+                        for (int i = 0; i < count; i++) {
+                            inputs.augment(batch.pixels(), i * inputs.imageLength(), images, random);
                         }
+                        step++;
+                        long t1 = System.nanoTime();
+                        nanos[0] += t1 - t0;
+                        StepLoss terms = step(engine, manager, teacher, student, loss, trained, optimizer,
+                                teacherHead, studentHead, batch.pixels(), count, settings.imageSize(), nanos);
+                        if (terms == null) {
+                            throw notFinite(step, epoch, batches.read() - count, count, settings);
+                        }
+                        sums[0] += terms.total() * count;
+                        sums[1] += terms.box() * count;
+                        sums[2] += terms.classes() * count;
+                        sums[3] += terms.features() * count;
+                        epochImages += count;
+                        seen += count;
+                        if (System.nanoTime() - lastReport > PROGRESS_INTERVAL_NANOS) {
+                            lastReport = System.nanoTime();
+                            double elapsed = (lastReport - start) / 1e9;
+                            listener.stage(String.format(Locale.ROOT, "  epoch %d/%d: %d/%d images, loss %.4f, "
+                                    + "%.2f images/s, about %s left", epoch, settings.epochs(), epochImages,
+                                    images.size(), sums[0] / epochImages, seen / elapsed,
+                                    Durations.describe(elapsed / step * (totalSteps - step))));
+                        }
+                        t0 = System.nanoTime();
                     }
-                    if (count == 0) {
-                        continue;
-                    }
-                    step++;
-                    long t1 = System.nanoTime();
-                    nanos[0] += t1 - t0;
-                    StepLoss terms = step(engine, manager, teacher, student, loss, trained, optimizer, teacherHead,
-                            studentHead, pixels, count, settings.imageSize(), nanos);
-                    if (terms == null) {
-                        throw notFinite(step, epoch, first, count, settings);
-                    }
-                    sums[0] += terms.total() * count;
-                    sums[1] += terms.box() * count;
-                    sums[2] += terms.classes() * count;
-                    sums[3] += terms.features() * count;
-                    epochImages += count;
-                    seen += count;
-                    if (System.nanoTime() - lastReport > PROGRESS_INTERVAL_NANOS) {
-                        lastReport = System.nanoTime();
-                        double elapsed = (lastReport - start) / 1e9;
-                        double left = elapsed / step * (totalSteps - step);
-                        listener.stage(String.format(Locale.ROOT, "  epoch %d/%d: %d/%d images, loss %.4f, %.2f "
-                                + "images/s, about %s left", epoch, settings.epochs(), epochImages, images.size(),
-                                sums[0] / epochImages, seen / elapsed, duration(left)));
+                    if (epoch == 1) {
+                        skipped.addAll(batches.skipped());
                     }
                 }
                 double epochSeconds = (System.nanoTime() - epochStart) / 1e9;
@@ -151,7 +160,7 @@ public final class Distiller {
                         + "%.4f), %d images in %.0f s (%.2f images/s)%s", epoch, settings.epochs(), epochLoss.total(),
                         epochLoss.box(), epochLoss.classes(), epochLoss.features(), epochImages, epochSeconds,
                         epochImages / epochSeconds, epoch < settings.epochs() ? ", about "
-                                + duration(elapsed / epoch * (settings.epochs() - epoch)) + " left" : ""));
+                                + Durations.describe(elapsed / epoch * (settings.epochs() - epoch)) + " left" : ""));
             }
             double seconds = (System.nanoTime() - start) / 1e9;
             OnnxModel model = student.toOnnx();
@@ -255,14 +264,23 @@ public final class Distiller {
                 .reduce((a, b) -> a + "/" + b).orElse("0");
     }
 
-    /** The images whose headers can be read; the others are reported and skipped. */
-    private List<Path> readable(List<Path> images, List<String> skipped) {
+    /**
+     * The images whose headers can be read; the others are reported and skipped, or fail the run under
+     * {@link UnreadableImagePolicy#FAIL}. Checked before any training, so a bad folder fails fast.
+     */
+    private List<Path> readable(DistillationRequest request, List<String> skipped) {
+        List<Path> images = request.images();
         List<Path> readable = new ArrayList<>();
         for (Path image : images) {
             try {
                 ImageDecoder.readSize(image);
                 readable.add(image);
             } catch (UnreadableImageException e) {
+                if (request.unreadableImages() == UnreadableImagePolicy.FAIL) {
+                    throw new InvalidInputException(e.getMessage() + " (in <trainingImages> " + request.imageFolder()
+                            + "). Fix or remove the image, or set <onUnreadableImage>skip</onUnreadableImage> "
+                            + "(-Dyoloslim.onUnreadableImage=skip) to go on without it.");
+                }
                 listener.warn("Skipping unreadable training image: " + e.getMessage());
                 skipped.add(e.getMessage());
             }
@@ -276,8 +294,23 @@ public final class Distiller {
         return readable;
     }
 
-    private static String duration(double seconds) {
-        return seconds < 90 ? String.format(Locale.ROOT, "%.0f s", seconds)
-                : String.format(Locale.ROOT, "%.0f min", seconds / 60);
+    /** {@code listener} with its stage lines lowered to details: the image loop's own progress, under ours. */
+    private static ProgressListener asDetail(ProgressListener listener) {
+        return new ProgressListener() {
+            @Override
+            public void stage(String message) {
+                listener.detail(message);
+            }
+
+            @Override
+            public void detail(String message) {
+                listener.detail(message);
+            }
+
+            @Override
+            public void warn(String message) {
+                listener.warn(message);
+            }
+        };
     }
 }

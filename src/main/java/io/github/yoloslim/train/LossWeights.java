@@ -18,13 +18,13 @@ public record LossWeights(double box, double classes, double features, double te
     public LossWeights {
         for (double weight : new double[] {box, classes, features}) {
             if (!(weight >= 0 && Double.isFinite(weight))) {
-                throw new InvalidInputException("loss weights must be finite and not negative: box " + box
-                        + ", classes " + classes + ", features " + features + ".");
+                throw new InvalidInputException("loss weights must be finite and not negative: <boxWeight> " + box
+                        + ", <classWeight> " + classes + ", <featureWeight> " + features + ".");
             }
         }
         if (box + classes + features == 0) {
-            throw new InvalidInputException("all loss weights are 0: give at least one of box, classes, features a "
-                    + "positive weight.");
+            throw new InvalidInputException("all loss weights are 0: give at least one of <boxWeight>, <classWeight> "
+                    + "and <featureWeight> a positive weight, e.g. <boxWeight>1</boxWeight>.");
         }
         if (!(temperature > 0 && Double.isFinite(temperature))) {
             throw new InvalidInputException("<temperature>" + temperature + "</temperature> is out of range: use a "

@@ -65,6 +65,25 @@ class StageRunTest {
     }
 
     @Test
+    void calibrateTakesTheDistilledModelOverThePrunedOne() throws IOException {
+        Path pruned = runStage(PipelineStage.PRUNE, "pruned", "x");
+        Path distilled = runStage(PipelineStage.DISTILL, "distilled", "d");
+        Path quantized = runStage(PipelineStage.CALIBRATE, "int8", "y");
+        assertThat(Files.readString(quantized)).isEqualTo("network A → prune x → distill d → calibrate y");
+        assertThat(PipelineRecord.read(out).entry(PipelineStage.DISTILL).orElseThrow().input())
+                .isEqualTo(new PipelineRecord.ConsumedModel("prune", "model.pruned.onnx", Sha256.ofFile(pruned)));
+
+        // Distilled again from a new pruned model: calibrate's output is stale until it reruns.
+        runStage(PipelineStage.PRUNE, "pruned", "x2");
+        assertThat(check(PipelineStage.DISTILL).freshness()).isEqualTo(Freshness.STALE_INPUT);
+        assertThat(check(PipelineStage.CALIBRATE).freshness()).isEqualTo(Freshness.STALE_INPUT);
+        try (StageRun run = StageRun.begin(PipelineStage.CALIBRATE, out, model, ProgressListener.silent())) {
+            assertThat(run.input(Optional.empty()).file()).isEqualTo(pruned);
+        }
+        assertThat(distilled).exists();
+    }
+
+    @Test
     void anOutputOfAnotherModelIsPassedOverByStagesAndRefusedByTheGate() throws IOException {
         runStage(PipelineStage.PRUNE, "pruned", "x");
         Path quantized = runStage(PipelineStage.CALIBRATE, "int8", "y");

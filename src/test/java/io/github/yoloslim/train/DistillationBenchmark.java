@@ -95,7 +95,8 @@ public final class DistillationBenchmark {
 
         Path distilled = work.resolve("yolov8n.distilled.onnx");
         List<Path> images = ImageSelection.from(unlabelled, "trainingImages", 0).images();
-        DistillationResult result = new Distiller(log).run(new DistillationRequest(teacher, student, images, settings,
+        DistillationResult result = new Distiller(log).run(new DistillationRequest(teacher, student, images, unlabelled,
+                UnreadableImagePolicy.SKIP, settings,
                 Optional.of(distilled)));
         ModelEvaluation after = evaluator.evaluate(distilled, "<student>", "distilled", dataset);
         System.out.printf(Locale.ROOT, "%s: mAP50-95 %.4f -> %.4f (mAP50 %.4f -> %.4f) after %d steps in %.0f s "

@@ -1,6 +1,7 @@
 package io.github.yoloslim.train;
 
 import io.github.yoloslim.InvalidInputException;
+import io.github.yoloslim.data.UnreadableImagePolicy;
 import io.github.yoloslim.onnx.OnnxModel;
 import io.github.yoloslim.progress.ProgressListener;
 import io.github.yoloslim.prune.YoloGraphs;
@@ -10,6 +11,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -44,8 +46,8 @@ class DistillerTest {
     void theStudentApproachesTheTeacherAndTheRunIsDeterministic(@TempDir Path folder) throws Exception {
         List<Path> images = YoloGraphs.noiseImages(folder.resolve("images"), 8, 40, 3);
         Path output = folder.resolve("student.distilled.onnx");
-        DistillationRequest request = new DistillationRequest(TEACHER, damagedStudent(), images, settings(0.01),
-                Optional.of(output));
+        DistillationRequest request = new DistillationRequest(TEACHER, damagedStudent(), images, folder,
+                UnreadableImagePolicy.SKIP, settings(0.01), Optional.of(output));
         DistillationResult first = new Distiller(ProgressListener.silent()).run(request);
 
         assertThat(first.steps()).isEqualTo(8);
@@ -56,7 +58,7 @@ class DistillerTest {
         assertThat(Files.readAllBytes(output)).isEqualTo(first.model().toBytes());
 
         DistillationResult second = new Distiller(ProgressListener.silent()).run(new DistillationRequest(TEACHER,
-                damagedStudent(), images, settings(0.01), Optional.empty()));
+                damagedStudent(), images, folder, UnreadableImagePolicy.SKIP, settings(0.01), Optional.empty()));
         assertThat(second.model().toBytes()).isEqualTo(first.model().toBytes());
         assertThat(second.epochs()).isEqualTo(first.epochs().stream().map(e -> new DistillationResult.EpochLoss(
                 e.epoch(), e.total(), e.box(), e.classes(), e.features(), second.epochs().get(e.epoch() - 1)
@@ -73,7 +75,7 @@ class DistillerTest {
         });
         Path output = folder.resolve("student.distilled.onnx");
         assertThatThrownBy(() -> new Distiller(ProgressListener.silent()).run(new DistillationRequest(TEACHER, broken,
-                images, settings(0.01), Optional.of(output))))
+                images, folder, UnreadableImagePolicy.SKIP, settings(0.01), Optional.of(output))))
                 .isInstanceOf(InvalidInputException.class)
                 .hasMessageStartingWith("the distillation loss is not finite at step 1 (epoch 1, training images 1–4 "
                         + "of the shuffled order); training stopped and nothing was written. Lower <learningRate> "
@@ -86,10 +88,36 @@ class DistillerTest {
     void trainingImagesThatCannotBeReadAreRefused(@TempDir Path folder) throws Exception {
         Path notAnImage = Files.writeString(folder.resolve("notes.jpg"), "not a picture");
         assertThatThrownBy(() -> new Distiller(ProgressListener.silent()).run(new DistillationRequest(TEACHER,
-                damagedStudent(), List.of(notAnImage), settings(0.01), Optional.empty())))
+                damagedStudent(), List.of(notAnImage), folder, UnreadableImagePolicy.SKIP, settings(0.01),
+                Optional.empty())))
                 .isInstanceOf(InvalidInputException.class)
                 .hasMessageStartingWith("none of the 1 training images can be read (")
                 .hasMessageEndingWith("Point <trainingImages> at a folder of JPEG or PNG images.");
+    }
+
+    @Test
+    void underTheFailPolicyAnUnreadableTrainingImageFailsBeforeTraining(@TempDir Path folder) throws Exception {
+        List<Path> images = new ArrayList<>(YoloGraphs.noiseImages(folder.resolve("images"), 2, 40, 3));
+        images.add(Files.writeString(folder.resolve("images/broken.jpg"), "not a picture"));
+        assertThatThrownBy(() -> new Distiller(ProgressListener.silent()).run(new DistillationRequest(TEACHER,
+                damagedStudent(), images, folder, UnreadableImagePolicy.FAIL, settings(0.01), Optional.empty())))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("broken.jpg")
+                .hasMessageContaining("(in <trainingImages> " + folder + ")")
+                .hasMessageEndingWith("set <onUnreadableImage>skip</onUnreadableImage> "
+                        + "(-Dyoloslim.onUnreadableImage=skip) to go on without it.");
+    }
+
+    @Test
+    void theModelsInputSizeMustBeAMultipleOf32ToTrainAtIt(@TempDir Path folder) throws Exception {
+        List<Path> images = YoloGraphs.noiseImages(folder.resolve("images"), 2, 40, 3);
+        DistillationSettings modelSize = new DistillationSettings(1, 2, DistillationSettings.MODEL_SIZE, 0.01, 0,
+                0.01, 0, 1, new LossWeights(1, 1, 0, 1), Augmentation.NONE, TrainingDevice.CPU, 1);
+        assertThatThrownBy(() -> new Distiller(ProgressListener.silent()).run(new DistillationRequest(TEACHER,
+                damagedStudent(), images, folder, UnreadableImagePolicy.SKIP, modelSize, Optional.empty())))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessageStartingWith("<trainingImageSize>0</trainingImageSize> trains at the model's input size, 16,");
+        assertThat(modelSize.resolvedFor(640).imageSize()).isEqualTo(640);
     }
 
     @Test
@@ -97,7 +125,7 @@ class DistillerTest {
         List<Path> images = YoloGraphs.noiseImages(folder.resolve("images"), 2, 40, 3);
         OnnxModel other = OnnxModel.load(SharedData.require("models/yolov8n.onnx"), "<student>");
         assertThatThrownBy(() -> new Distiller(ProgressListener.silent()).run(new DistillationRequest(TEACHER, other,
-                images, settings(0.01), Optional.empty())))
+                images, folder, UnreadableImagePolicy.SKIP, settings(0.01), Optional.empty())))
                 .isInstanceOf(InvalidInputException.class)
                 .hasMessageContaining("does not match the teacher")
                 .hasMessageContaining("its Detect head has 3 scales, 16 DFL bins and 80 classes, the teacher's 2, 2 "

@@ -7,6 +7,7 @@ import io.github.yoloslim.InvalidInputException;
 import io.github.yoloslim.data.ImageDecoder;
 import io.github.yoloslim.data.ImageSelection;
 import io.github.yoloslim.data.Letterbox;
+import io.github.yoloslim.data.UnreadableImagePolicy;
 import io.github.yoloslim.onnx.GraphView;
 import io.github.yoloslim.onnx.ModelOverrides;
 import io.github.yoloslim.onnx.OnnxModel;
@@ -57,7 +58,7 @@ class RealModelTrainableGraphTest {
             return scaled;
         });
         DistillationResult result = new Distiller(ProgressListener.silent()).run(new DistillationRequest(teacher,
-                student, images, settings, Optional.empty()));
+                student, images, images.get(0).getParent(), UnreadableImagePolicy.SKIP, settings, Optional.empty()));
         assertThat(result.steps()).isEqualTo(1);
         assertThat(GraphView.floats(result.model().graphView().initializer("model.22.cv3.0.2.weight").orElseThrow()))
                 .isNotEqualTo(GraphView.floats(teacher.graphView().initializer("model.22.cv3.0.2.weight")

@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.Shape;
 import io.github.yoloslim.data.ImageDecoder;
 import io.github.yoloslim.data.ImageSelection;
 import io.github.yoloslim.data.Letterbox;
+import io.github.yoloslim.data.UnreadableImagePolicy;
 import io.github.yoloslim.onnx.ModelOverrides;
 import io.github.yoloslim.onnx.OnnxModel;
 import io.github.yoloslim.onnx.YoloModelInspector;
@@ -81,7 +82,8 @@ public final class TrainingBenchmark {
             DistillationSettings settings = new DistillationSettings(1, batch, 640, 1e-4, 0, 0.1, 0, 1,
                     new LossWeights(1, 1, 0, 1), Augmentation.NONE, TrainingDevice.CPU, THREADS);
             DistillationResult result = new Distiller(ProgressListener.silent()).run(new DistillationRequest(teacher,
-                    student, images.subList(0, 3 * batch), settings, Optional.empty()));
+                    student, images.subList(0, 3 * batch), images.get(0).getParent(), UnreadableImagePolicy.SKIP,
+                    settings, Optional.empty()));
             DistillationResult.StepTime time = result.time();
             int steps = result.steps();
             System.out.printf(Locale.ROOT, "batch %d, 640x640: %.1f s per step (%.2f images/s): images %.2f s, "
