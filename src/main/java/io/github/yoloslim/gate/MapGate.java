@@ -186,6 +186,7 @@ public final class MapGate {
                 .add("classNames", request.evaluation().overrides().classNames())
                 .add("unreadableImages", request.evaluation().unreadableImages())
                 .add("plugin", PluginVersion.get())
+                .add("evaluationFormat", ModelEvaluation.FORMAT)
                 .hex();
         Path cacheFile = request.outputDirectory().resolve(ArtifactNames.EVALUATION_CACHE)
                 .resolve("evaluation-" + key + ".json");
