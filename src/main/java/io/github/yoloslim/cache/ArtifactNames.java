@@ -16,6 +16,14 @@ public final class ArtifactNames {
     public static final String DISTILL_REPORT = "distill-report.json";
     /** What {@code build-engine} built a plan from and with. */
     public static final String ENGINE_MANIFEST = "engine-manifest.json";
+    /** {@code verify-map}'s report, where {@code <reportFile>} puts it by default. */
+    public static final String MAP_REPORT = "map-report.json";
+    /** {@code verify-map}'s table and verdict in Markdown, beside {@code map-report.json}. */
+    public static final String MAP_REPORT_MARKDOWN = "map-report.md";
+    /** {@code verify-map}'s gate as a JUnit test report, beside {@code map-report.json}. */
+    public static final String MAP_REPORT_JUNIT = "TEST-yolo-slim.xml";
+    /** The build's HTML report with every goal's section. */
+    public static final String HTML_REPORT = "report.html";
     /** The folder of cached evaluations. */
     public static final String EVALUATION_CACHE = "cache";
 

@@ -250,6 +250,24 @@ public final class ActivationHistogram {
         return infinityCount;
     }
 
+    /**
+     * The fraction of the binned values that a range of {@code amax} clips ({@code |x| > amax}), counting the
+     * fine bins that lie wholly above it: exact to within the one bin that holds {@code amax}.
+     */
+    public double clippedFraction(double amax) {
+        if (count == 0 || amax >= absMax) {
+            return 0;
+        }
+        int top = topBin();
+        int first = (int) Math.floor(amax / binWidth()) + 1;
+        long clipped = 0;
+        long[] bins = counts(top);
+        for (int k = Math.max(first, 0); k <= top; k++) {
+            clipped += bins[k];
+        }
+        return (double) clipped / count;
+    }
+
     /** The width of a fine bin, {@code R/N}; 0 while no non-zero value has been added. */
     double binWidth() {
         return rangeExponent == NO_RANGE ? 0 : Math.scalb(1.0, rangeExponent - FINE_BINS_LOG2);

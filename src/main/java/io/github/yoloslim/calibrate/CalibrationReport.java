@@ -36,8 +36,9 @@ record CalibrationReport(String pluginVersion, String fingerprint, Source model,
      * @param binnedValues how many finite values were read and binned (runs of consecutive values, a regular
      *     sample of large tensors), from which the range was chosen
      * @param byMethod every method's range, for comparison
+     * @param clippedByMethod the fraction of the binned values that each method's range clips
      */
     record Group(String name, List<String> tensors, List<String> measuredOn, double amax, double absMax, long values,
-            long binnedValues, Map<String, Double> byMethod) {
+            long binnedValues, Map<String, Double> byMethod, Map<String, Double> clippedByMethod) {
     }
 }

@@ -185,12 +185,15 @@ public final class Calibrator {
                 }
             }
             Map<String, Double> byMethod = new LinkedHashMap<>();
+            Map<String, Double> clippedByMethod = new LinkedHashMap<>();
             for (RangeMethod method : RangeMethod.values()) {
-                byMethod.put(method.id(), RangeEstimator.amax(merged, method, request.percentile()));
+                double amax = RangeEstimator.amax(merged, method, request.percentile());
+                byMethod.put(method.id(), amax);
+                clippedByMethod.put(method.id(), merged.clippedFraction(amax));
             }
             return new CalibrationReport.Group(entry.getKey(), tensors, measuredOn,
                     byMethod.get(request.method().id()), merged.absMax(), merged.offeredCount(), merged.count(),
-                    byMethod);
+                    byMethod, clippedByMethod);
         }).toList();
     }
 

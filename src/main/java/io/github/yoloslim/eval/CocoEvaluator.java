@@ -195,7 +195,27 @@ public final class CocoEvaluator {
             perCategory.add(new CategoryAp(cats[k], precisionMean(one, ALL_THRESHOLDS, ALL, UP_TO_100),
                     precisionMean(one, t50, ALL, UP_TO_100), curves[k].nonIgnoredGt[ALL]));
         }
-        return new CocoEvalResult(stats, perCategory);
+        return new CocoEvalResult(stats, perCategory, List.of(curve(curves, t50[0]), curve(curves, t75[0])));
+    }
+
+    /**
+     * The mean over categories of {@code precision[t, r, k, all areas, 100 detections]} at each recall threshold,
+     * skipping -1 as {@link #precisionMean} does.
+     */
+    private static PrecisionRecallCurve curve(CategoryCurves[] curves, int t) {
+        double[] precision = new double[R];
+        double[] values = new double[curves.length];
+        for (int r = 0; r < R; r++) {
+            int n = 0;
+            for (CategoryCurves c : curves) {
+                double v = c.precision[((ALL * M + UP_TO_100) * T + t) * R + r];
+                if (v > -1) {
+                    values[n++] = v;
+                }
+            }
+            precision[r] = n == 0 ? -1 : numpyMean(values, n);
+        }
+        return new PrecisionRecallCurve(IOU_THRESHOLDS[t], RECALL_THRESHOLDS, precision);
     }
 
     /** {@code np.where(iouThr == p.iouThrs)[0]}: exact equality, as pycocotools looks the threshold up. */

@@ -10,6 +10,7 @@ import java.util.List;
  * @param modelSummary input size, output layout and classes, as recognised
  * @param stats the 12 COCO numbers
  * @param perClass AP per dataset category that the model predicts
+ * @param curves the precision–recall curves at IoU 0.5 and 0.75 over all categories
  * @param images images evaluated
  * @param skippedImages images that could not be read, with the reason; left out of the evaluation
  * @param unmappedClasses model classes with no dataset category, whose detections were dropped
@@ -17,11 +18,15 @@ import java.util.List;
  * @param seconds wall time of the evaluation, decoding and inference included
  */
 public record ModelEvaluation(String model, String sha256, String modelSummary, CocoStats stats,
-        List<CategoryAp> perClass, int images, List<String> skippedImages, List<String> unmappedClasses,
-        long detections, double seconds) {
+        List<CategoryAp> perClass, List<PrecisionRecallCurve> curves, int images, List<String> skippedImages,
+        List<String> unmappedClasses, long detections, double seconds) {
+
+    /** Changes when the record gains fields, so that caches of older snapshots of one version are not read. */
+    public static final int FORMAT = 2;
 
     public ModelEvaluation {
         perClass = List.copyOf(perClass);
+        curves = List.copyOf(curves);
         skippedImages = List.copyOf(skippedImages);
         unmappedClasses = List.copyOf(unmappedClasses);
     }

@@ -84,7 +84,7 @@ public final class ModelEvaluator {
         List<CategoryAp> predicted = result.perCategory().stream()
                 .filter(ap -> contains(mapping, ap.categoryId())).toList();
         return new ModelEvaluation(run.file().toString(), run.sha256(), inference.info().summary(),
-                result.stats(), predicted, imageIds.length, inference.skipped(), mapping.unmapped(),
+                result.stats(), predicted, result.curves(), imageIds.length, inference.skipped(), mapping.unmapped(),
                 inference.detections().size(), seconds);
     }
 

@@ -62,6 +62,8 @@ public final class MapGate {
         try (DirectoryLock lock = DirectoryLock.acquire(outputDirectory, listener)) {
             // A report left by an earlier run must not stand for this one if this one is interrupted.
             Files.deleteIfExists(request.reportFile());
+            Files.deleteIfExists(GateSummaries.markdownFile(request.reportFile()));
+            Files.deleteIfExists(GateSummaries.junitFile(request.reportFile()));
             return gate(request, outputDirectory);
         }
     }
@@ -144,14 +146,16 @@ public final class MapGate {
         MapReport report = new MapReport(PluginVersion.get(), Instant.now().toString(),
                 new MapReport.DatasetSummary(dataset.description(), dataset.format().name().toLowerCase(Locale.ROOT),
                         dataset.images().size(), dataset.annotations().size(), dataset.categories().size(),
-                        datasetFingerprint),
+                        datasetFingerprint, dataset.categories()),
                 new MapReport.Settings(decode.confidenceThreshold(), decode.iouThreshold(), decode.maxDetections(),
                         decode.multiLabel(), evaluation.overrides().imageSize(), request.dataset().maxImages()),
                 new MapReport.Evaluated(baselineParameter, baseline.upToDate(), baseline.evaluation()),
                 new MapReport.Evaluated(candidateChoice, candidate.upToDate(), candidate.evaluation()),
                 drop, request.maxMapDrop(), request.minMap(), verdict, message);
         AtomicFiles.write(request.reportFile(), Json.mapper().writeValueAsBytes(report));
-        listener.stage("Report: " + request.reportFile());
+        GateSummaries.write(report, request.reportFile());
+        listener.stage("Report: " + request.reportFile() + " (with " + ArtifactNames.MAP_REPORT_MARKDOWN + " and "
+                + ArtifactNames.MAP_REPORT_JUNIT + " beside it)");
         return new MapGateResult(baseline.evaluation(), candidate.evaluation(), drop, verdict, message,
                 request.reportFile());
     }
@@ -186,6 +190,7 @@ public final class MapGate {
                 .add("classNames", request.evaluation().overrides().classNames())
                 .add("unreadableImages", request.evaluation().unreadableImages())
                 .add("plugin", PluginVersion.get())
+                .add("evaluationFormat", ModelEvaluation.FORMAT)
                 .hex();
         Path cacheFile = request.outputDirectory().resolve(ArtifactNames.EVALUATION_CACHE)
                 .resolve("evaluation-" + key + ".json");

@@ -1,6 +1,9 @@
 package io.github.yoloslim.gate;
 
+import io.github.yoloslim.data.Category;
 import io.github.yoloslim.eval.ModelEvaluation;
+
+import java.util.List;
 
 /**
  * The content of {@code map-report.json}: both evaluations in full, the comparison and the verdict. Numbers
@@ -10,9 +13,13 @@ record MapReport(String pluginVersion, String createdAt, DatasetSummary dataset,
         Evaluated baseline, Evaluated candidate, double mapDrop, double maxMapDrop, double minMap, Verdict verdict,
         String message) {
 
-    /** The dataset as evaluated. */
+    /** The dataset as evaluated; {@code categoryNames} names the ids of the per-class APs. */
     record DatasetSummary(String description, String format, int images, int annotations, int categories,
-            String fingerprint) {
+            String fingerprint, List<Category> categoryNames) {
+
+        DatasetSummary {
+            categoryNames = List.copyOf(categoryNames);
+        }
     }
 
     /** The settings that shape the numbers. */

@@ -112,6 +112,22 @@ class ActivationHistogramTest {
     }
 
     @Test
+    void clippedFractionCountsTheValuesAboveARange() {
+        float[] values = new float[1000];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = (i % 2 == 0 ? 1 : -1) * (i + 1);
+        }
+        ActivationHistogram histogram = new ActivationHistogram();
+        histogram.add(values);
+        // Bins are 1/8 wide over [0, 1024): every integer has a bin of its own, so the counts are exact.
+        assertThat(histogram.clippedFraction(900)).isEqualTo(0.1);
+        assertThat(histogram.clippedFraction(999.5)).isEqualTo(0.001);
+        assertThat(histogram.clippedFraction(1000)).isZero();
+        assertThat(histogram.clippedFraction(0.5)).isEqualTo(1.0);
+        assertThat(new ActivationHistogram().clippedFraction(1)).isZero();
+    }
+
+    @Test
     void addsASubrangeOnly() {
         ActivationHistogram h = new ActivationHistogram();
         h.add(new float[] {100, 1, -2, 3, 100}, 1, 4);

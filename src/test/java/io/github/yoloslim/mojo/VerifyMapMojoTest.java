@@ -27,6 +27,9 @@ import org.apache.maven.plugin.logging.SystemStreamLog;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.w3c.dom.Document;
+import org.w3c.dom.Element;
+import org.w3c.dom.NodeList;
 
 import java.io.File;
 import java.nio.file.Files;
@@ -34,6 +37,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import javax.xml.parsers.DocumentBuilderFactory;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -183,6 +187,43 @@ class VerifyMapMojoTest {
                 .isInstanceOf(MojoFailureException.class)
                 .hasMessageContaining("mAP50-95 dropped 0.700 (1.000 → 0.300), more than <maxMapDrop>0.010</maxMapDrop>");
         assertThat(mojo.reportFile).exists();
+    }
+
+    @Test
+    @InjectMojo(goal = "verify-map", pom = POM)
+    void writesTheMarkdownSummaryAndAJUnitReportWhoseCandidateCaseFailsWithTheGate(VerifyMapMojo mojo)
+            throws Exception {
+        configure(mojo, shifted);
+        assertThatThrownBy(mojo::execute).isInstanceOf(MojoFailureException.class);
+        Path output = mojo.outputDirectory.toPath();
+        String markdown = Files.readString(output.resolve("map-report.md"));
+        assertThat(markdown).startsWith("### yolo-slim verify-map: FAIL\n")
+                .contains("| baseline | `exact.onnx` | 1.000 | 1.000 | 1.000 |  |")
+                .contains("| candidate | `shifted.onnx` | 0.300 | 1.000 | 0.000 | 0.700 |")
+                .contains("**FAIL**: mAP50-95 dropped 0.700 (1.000 → 0.300)")
+                .contains("Largest per-class AP50-95 losses: person 1.000 → 0.300.");
+        Document failed = junit(output);
+        assertThat(failed.getDocumentElement().getAttribute("tests")).isEqualTo("6");
+        assertThat(failed.getDocumentElement().getAttribute("failures")).isEqualTo("1");
+        NodeList failures = failed.getElementsByTagName("failure");
+        assertThat(failures.getLength()).isOne();
+        Element failedCase = (Element) failures.item(0).getParentNode();
+        assertThat(failedCase.getAttribute("classname")).isEqualTo("yolo-slim.verify-map.candidate");
+        assertThat(failedCase.getAttribute("name")).isEqualTo("mAP50-95");
+        assertThat(((Element) failures.item(0)).getAttribute("type")).isEqualTo("MAP_DROP_EXCEEDED");
+
+        mojo.maxMapDrop = 0.9;
+        mojo.execute();
+        assertThat(Files.readString(output.resolve("map-report.md"))).startsWith("### yolo-slim verify-map: PASS\n");
+        Document passed = junit(output);
+        assertThat(passed.getDocumentElement().getAttribute("failures")).isEqualTo("0");
+        assertThat(passed.getElementsByTagName("testcase").getLength()).isEqualTo(6);
+        assertThat(passed.getElementsByTagName("failure").getLength()).isZero();
+    }
+
+    private static Document junit(Path output) throws Exception {
+        return DocumentBuilderFactory.newInstance().newDocumentBuilder()
+                .parse(output.resolve("TEST-yolo-slim.xml").toFile());
     }
 
     @Test
