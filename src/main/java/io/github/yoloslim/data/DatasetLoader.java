@@ -173,6 +173,17 @@ public final class DatasetLoader {
 
         Set<Long> ids = selected.stream().map(CocoImage::id).collect(Collectors.toSet());
         List<GroundTruthBox> boxes = coco.annotations().stream().filter(box -> ids.contains(box.imageId())).toList();
+        if (coco.annotations().isEmpty()) {
+            throw new InvalidInputException(json + " has no ground-truth boxes (no \"annotations\" array, or an "
+                    + "empty one), so there is nothing to score detections against (mAP would be -1). Set "
+                    + "<annotations> to an instances file with boxes, e.g. instances_val2017.json (the "
+                    + "image_info_*.json files of COCO's test sets list images only).");
+        }
+        if (boxes.isEmpty()) {
+            throw new InvalidInputException("none of the " + selected.size() + " images selected from " + json
+                    + " has a ground-truth box (mAP would be -1); raise or remove <maxEvaluationImages>, or point "
+                    + "<annotations> at the instances file of these images.");
+        }
         List<Category> categories = coco.categories().stream().sorted(Comparator.comparingInt(Category::id)).toList();
 
         Set<Path> listed = new HashSet<>();
@@ -264,6 +275,11 @@ public final class DatasetLoader {
             parseLabels(label, id, size, names, boxes, duplicates);
         }
 
+        if (boxes.isEmpty()) {
+            throw new InvalidInputException("YOLO dataset " + dataset + " has no ground-truth boxes: none of its "
+                    + selected.size() + " images has a label line in " + labelFile(selected.get(0)).getParent()
+                    + " (mAP would be -1). Point <dataset> at a dataset with labels/*.txt next to images/.");
+        }
         List<Category> categories = names.entrySet().stream()
                 .map(entry -> new Category(entry.getKey(), entry.getValue())).toList();
         List<String> notes = new ArrayList<>();

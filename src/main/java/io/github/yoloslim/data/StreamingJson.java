@@ -3,10 +3,12 @@ package io.github.yoloslim.data;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonStreamContext;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.StreamWriteFeature;
 import com.fasterxml.jackson.core.exc.StreamReadException;
+import com.fasterxml.jackson.core.io.JsonEOFException;
 import io.github.yoloslim.InvalidInputException;
 import java.io.IOException;
 
@@ -32,11 +34,44 @@ public final class StreamingJson {
     private StreamingJson() {
     }
 
-    /** Turns Jackson's syntax error into one that names the source, line and column. */
+    /**
+     * Turns Jackson's syntax error into one that names the source, line and column; a file that ends early says
+     * where it ends, inside what, and what was still expected, rather than Jackson's parser state.
+     */
     public static InvalidInputException invalidJson(String source, StreamReadException e) {
         JsonLocation at = e.getLocation();
         String where = at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
+        // Jackson reports some early ends as JsonEOFException, others (between array entries) only in its wording.
+        boolean ended = e instanceof JsonEOFException || String.valueOf(e.getOriginalMessage()).contains("end-of-input");
+        JsonParser parser = e.getProcessor();
+        if (ended && parser != null) {
+            JsonToken decoding = e instanceof JsonEOFException eof ? eof.getTokenBeingDecoded() : null;
+            return new InvalidInputException(source + ": the JSON ends" + where + " inside " + openPart(parser,
+                    decoding) + ". The file is truncated: copy or download it again.", e);
+        }
         return new InvalidInputException(source + ": not valid JSON" + where + ": " + e.getOriginalMessage(), e);
+    }
+
+    /** Where an unfinished document stopped, e.g. {@code annotations[12].bbox, an array; expected ...}. */
+    private static String openPart(JsonParser parser, JsonToken decoding) {
+        JsonStreamContext open = parser.getParsingContext();
+        StringBuilder path = new StringBuilder();
+        for (JsonStreamContext c = open; c.getParent() != null && !c.getParent().inRoot(); c = c.getParent()) {
+            JsonStreamContext parent = c.getParent();
+            path.insert(0, parent.inArray() ? "[" + parent.getCurrentIndex() + "]" : "." + parent.getCurrentName());
+        }
+        if (decoding == JsonToken.VALUE_STRING && open.inObject() && open.getCurrentName() != null) {
+            path.append('.').append(open.getCurrentName());
+        }
+        if (path.length() > 0 && path.charAt(0) == '.') {
+            path.deleteCharAt(0);
+        }
+        String inside = open.inArray() ? "an array; expected another element or ']'"
+                : open.inObject() ? "an object; expected another key or '}'" : "a value";
+        if (decoding == JsonToken.VALUE_STRING || decoding == JsonToken.FIELD_NAME) {
+            inside = "a string; expected its closing quote";
+        }
+        return (path.length() == 0 ? "the top level" : path) + ", " + inside;
     }
 
     /** An error at a JSON location: {@code "<source>: line L, column C: <message>"}. */

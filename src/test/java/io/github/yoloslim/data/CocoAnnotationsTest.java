@@ -89,6 +89,25 @@ class CocoAnnotationsTest {
     }
 
     @Test
+    void truncatedJsonSaysWhereItEndsAndWhatWasExpected(@org.junit.jupiter.api.io.TempDir Path tmp)
+            throws IOException {
+        Path file = tmp.resolve("instances.json");
+        Files.writeString(file, "{\"images\": [{\"id\": 1, \"file_name\": \"a.jpg\", \"width\": 4, \"height\": 4}],\n"
+                + " \"categories\": [{\"id\": 1, \"name\": \"person\"}],\n"
+                + " \"annotations\": [{\"id\": 1, \"image_id\": 1, \"category_id\": 1, \"bbox\": [0, 0, 2, 2]},\n"
+                + "  {\"id\": 2, \"image_id\": 1, \"category_id\": 1, \"bbox\": [1, 1,");
+
+        assertThatThrownBy(() -> CocoAnnotations.read(file))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessage(file + ": the JSON ends at line 4, column 60 inside annotations[1].bbox, an array; "
+                        + "expected another element or ']'. The file is truncated: copy or download it again.");
+        Files.writeString(file, "{\"images\": [{\"id\": 1, \"file_name\": \"a.j");
+        assertThatThrownBy(() -> CocoAnnotations.read(file))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("inside images[0].file_name, a string; expected its closing quote");
+    }
+
+    @Test
     void notAnInstancesFileSaysWhatIsMissing() {
         assertThatThrownBy(() -> read("{\"categories\": []}"))
                 .isInstanceOf(InvalidInputException.class)

@@ -259,6 +259,36 @@ class DatasetLoaderTest {
     }
 
     @Test
+    void aDatasetWithoutGroundTruthBoxesIsRefusedSayingSo() throws IOException {
+        Path images = Files.createDirectories(dir.resolve("coco/val2017"));
+        Files.write(images.resolve("a.jpg"), new byte[] {1});
+        Files.write(images.resolve("b.jpg"), new byte[] {1});
+        Path json = Files.createDirectories(dir.resolve("coco/annotations")).resolve("instances_val2017.json");
+        Files.writeString(json, "{\"images\": [{\"id\": 1, \"file_name\": \"a.jpg\", \"width\": 4, \"height\": 4},"
+                + " {\"id\": 2, \"file_name\": \"b.jpg\", \"width\": 4, \"height\": 4}],"
+                + " \"categories\": [{\"id\": 1, \"name\": \"person\"}]}");
+
+        assertThatThrownBy(() -> DatasetLoader.load(images, null, null, 0)).isInstanceOf(InvalidInputException.class)
+                .hasMessageStartingWith(json + " has no ground-truth boxes (no \"annotations\" array, or an empty one)")
+                .hasMessageContaining("<annotations>");
+        CocoAnnotations secondOnly = new CocoAnnotations(List.of(new CocoImage(1, "a.jpg", 4, 4),
+                new CocoImage(2, "b.jpg", 4, 4)), List.of(new Category(1, "person")), List.of(box(1, 2)));
+        assertThatThrownBy(() -> DatasetLoader.assembleCoco(images, json, secondOnly, 1))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessageStartingWith("none of the 1 images selected from " + json + " has a ground-truth box")
+                .hasMessageContaining("<maxEvaluationImages>");
+
+        try (var labels = Files.list(root.resolve("labels/val"))) {
+            for (Path label : labels.filter(Files::isRegularFile).toList()) {
+                Files.delete(label);
+            }
+        }
+        Files.delete(root.resolve("labels/val/sub/c.txt"));
+        assertThatThrownBy(() -> DatasetLoader.load(root, null, null, 0)).isInstanceOf(InvalidInputException.class)
+                .hasMessageStartingWith("YOLO dataset " + root + " has no ground-truth boxes");
+    }
+
+    @Test
     void findsCocoAnnotationsWhereCoco2017PutsThem() throws IOException {
         Path images = Files.createDirectories(dir.resolve("coco/val2017"));
         Path expected = dir.resolve("coco/annotations/instances_val2017.json").toAbsolutePath();
