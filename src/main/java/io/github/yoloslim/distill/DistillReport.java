@@ -1,7 +1,10 @@
 package io.github.yoloslim.distill;
 
+import io.github.yoloslim.train.Augmentation;
 import io.github.yoloslim.train.DistillationResult.EpochLoss;
 import io.github.yoloslim.train.DistillationResult.StepTime;
+import io.github.yoloslim.train.DistillationSettings;
+import io.github.yoloslim.train.LossWeights;
 
 import java.util.List;
 
@@ -18,12 +21,12 @@ import java.util.List;
  * @param trainingInputs training inputs seen over all epochs
  * @param seconds wall time of the training loop
  */
-record DistillReport(String pluginVersion, String fingerprint, Source teacher, Source student, Source distilled,
+public record DistillReport(String pluginVersion, String fingerprint, Source teacher, Source student, Source distilled,
         Images images, Settings settings, List<EpochLoss> epochs, int steps, long trainingInputs, double seconds,
         double imagesPerSecond, StepTime time) {
 
     /** A file and its content hash. */
-    record Source(String file, String sha256) {
+    public record Source(String file, String sha256) {
     }
 
     /**
@@ -31,12 +34,22 @@ record DistillReport(String pluginVersion, String fingerprint, Source teacher, S
      *
      * @param skipped why each unreadable image was left out
      */
-    record Images(String folder, int used, int available, List<String> skipped, String sha256) {
+    public record Images(String folder, int used, int available, List<String> skipped, String sha256) {
     }
 
     /** The training settings as used ({@code imageSize} resolved; threads left out, they change no result). */
-    record Settings(int epochs, int batch, int imageSize, double learningRate, int warmupSteps,
+    public record Settings(int epochs, int batch, int imageSize, double learningRate, int warmupSteps,
             double finalLearningRate, double weightDecay, long seed, double boxWeight, double classWeight,
             double featureWeight, double temperature, double flip, double scaleJitter, double mosaic, String device) {
+
+        /** {@code settings} as reported. */
+        public static Settings of(DistillationSettings settings) {
+            LossWeights losses = settings.losses();
+            Augmentation augmentation = settings.augmentation();
+            return new Settings(settings.epochs(), settings.batch(), settings.imageSize(), settings.learningRate(),
+                    settings.warmupSteps(), settings.finalLearningRate(), settings.weightDecay(), settings.seed(),
+                    losses.box(), losses.classes(), losses.features(), losses.temperature(), augmentation.flip(),
+                    augmentation.scaleJitter(), augmentation.mosaic(), settings.device().id());
+        }
     }
 }

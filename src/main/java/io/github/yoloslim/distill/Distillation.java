@@ -92,32 +92,37 @@ public final class Distillation {
      * training. Threads change no result on a given machine and stay out.
      */
     private static StageKey key(StageKey key, DistillationSettings settings, String imagesHash) {
+        return withSettings(key.input("trainingImages", imagesHash), "", settings);
+    }
+
+    /**
+     * {@code key} with every setting that shapes a distilled model, named {@code prefix + setting}; threads change
+     * no result on a given machine and stay out. For each stage that distils.
+     */
+    public static StageKey withSettings(StageKey key, String prefix, DistillationSettings settings) {
         LossWeights losses = settings.losses();
         Augmentation augmentation = settings.augmentation();
-        return key.input("trainingImages", imagesHash)
-                .parameter("epochs", settings.epochs())
-                .parameter("batch", settings.batch())
-                .parameter("imageSize", settings.imageSize())
-                .parameter("learningRate", settings.learningRate())
-                .parameter("warmupSteps", settings.warmupSteps())
-                .parameter("finalLearningRate", settings.finalLearningRate())
-                .parameter("weightDecay", settings.weightDecay())
-                .parameter("seed", settings.seed())
-                .parameter("boxWeight", losses.box())
-                .parameter("classWeight", losses.classes())
-                .parameter("featureWeight", losses.features())
-                .parameter("temperature", losses.temperature())
-                .parameter("flip", augmentation.flip())
-                .parameter("scaleJitter", augmentation.scaleJitter())
-                .parameter("mosaic", augmentation.mosaic())
-                .parameter("device", settings.device());
+        return key.parameter(prefix + "epochs", settings.epochs())
+                .parameter(prefix + "batch", settings.batch())
+                .parameter(prefix + "imageSize", settings.imageSize())
+                .parameter(prefix + "learningRate", settings.learningRate())
+                .parameter(prefix + "warmupSteps", settings.warmupSteps())
+                .parameter(prefix + "finalLearningRate", settings.finalLearningRate())
+                .parameter(prefix + "weightDecay", settings.weightDecay())
+                .parameter(prefix + "seed", settings.seed())
+                .parameter(prefix + "boxWeight", losses.box())
+                .parameter(prefix + "classWeight", losses.classes())
+                .parameter(prefix + "featureWeight", losses.features())
+                .parameter(prefix + "temperature", losses.temperature())
+                .parameter(prefix + "flip", augmentation.flip())
+                .parameter(prefix + "scaleJitter", augmentation.scaleJitter())
+                .parameter(prefix + "mosaic", augmentation.mosaic())
+                .parameter(prefix + "device", settings.device());
     }
 
     private static DistillReport report(StageKey key, DistillRequest request, StageInput input,
             DistillationSettings settings, ImageSelection selection, Path distilledFile, DistillationResult result)
             throws IOException {
-        LossWeights losses = settings.losses();
-        Augmentation augmentation = settings.augmentation();
         return new DistillReport(PluginVersion.get(), key.fingerprint(),
                 new DistillReport.Source(request.model().getFileName().toString(), key.inputs().get("model")),
                 new DistillReport.Source(input.file().getFileName().toString(), input.sha256()),
@@ -125,11 +130,7 @@ public final class Distillation {
                 new DistillReport.Images(request.trainingImages().getFileName().toString(),
                         selection.images().size() - result.skipped().size(), selection.available(), result.skipped(),
                         key.inputs().get("trainingImages")),
-                new DistillReport.Settings(settings.epochs(), settings.batch(), settings.imageSize(),
-                        settings.learningRate(), settings.warmupSteps(), settings.finalLearningRate(),
-                        settings.weightDecay(), settings.seed(), losses.box(), losses.classes(), losses.features(),
-                        losses.temperature(), augmentation.flip(), augmentation.scaleJitter(), augmentation.mosaic(),
-                        settings.device().id()),
+                DistillReport.Settings.of(settings),
                 result.epochs(), result.steps(), result.images(), result.seconds(), result.imagesPerSecond(),
                 result.time());
     }

@@ -1,5 +1,6 @@
 package io.github.yoloslim.mojo;
 
+import io.github.yoloslim.InvalidInputException;
 import io.github.yoloslim.data.DatasetSpec;
 import io.github.yoloslim.eval.DecodeSettings;
 import io.github.yoloslim.eval.EvaluationSettings;
@@ -10,6 +11,7 @@ import io.github.yoloslim.prune.PruneRequest;
 import io.github.yoloslim.prune.Pruner;
 import io.github.yoloslim.prune.RecoveryMethod;
 import io.github.yoloslim.prune.RecoverySettings;
+import io.github.yoloslim.prune.SearchDistillation;
 import io.github.yoloslim.prune.SearchSettings;
 import io.github.yoloslim.prune.SelectionSettings;
 import org.apache.maven.plugins.annotations.LifecyclePhase;
@@ -32,7 +34,7 @@ import java.util.Optional;
  * pipeline; {@code calibrate} and {@code verify-map} take its output by default.
  */
 @Mojo(name = "prune", defaultPhase = LifecyclePhase.GENERATE_RESOURCES, threadSafe = true)
-public class PruneMojo extends AbstractImageMojo {
+public class PruneMojo extends AbstractTrainingMojo {
 
     /** Skips this goal only. */
     @Parameter(property = "yoloslim.prune.skip", defaultValue = "false")
@@ -139,6 +141,16 @@ public class PruneMojo extends AbstractImageMojo {
     @Parameter(property = "yoloslim.prune.searchResolution", defaultValue = "0.1")
     double searchResolution;
 
+    /**
+     * Distil every candidate of the search for this many epochs on {@code trainingImages} (with the {@code distill}
+     * goal's recipe: {@code learningRate}, {@code trainingBatch}, {@code trainingImageSize}, ...) before evaluating
+     * it, so that the search finds the largest prune that passes after recovery; the chosen candidate is written
+     * distilled, and {@code distill} may go on training it. 0 evaluates candidates as pruned. Each epoch costs
+     * about as long as one of {@code distill}'s, per candidate.
+     */
+    @Parameter(property = "yoloslim.prune.searchDistillEpochs", defaultValue = "0")
+    int searchDistillEpochs;
+
     /** Whether a search that finds no ratio within {@code targetMapDrop} fails the build; else the model stays unpruned. */
     @Parameter(property = "yoloslim.prune.failWhenNoReduction", defaultValue = "false")
     boolean failWhenNoReduction;
@@ -194,13 +206,22 @@ public class PruneMojo extends AbstractImageMojo {
             calibration = Optional.empty();
         }
         ModelOverrides overrides = new ModelOverrides(imageSize, List.of());
+        if (searchDistillEpochs < 0 || searchDistillEpochs > 0 && targetMapDrop == 0) {
+            throw new InvalidInputException("<searchDistillEpochs>" + searchDistillEpochs + "</searchDistillEpochs> "
+                    + (searchDistillEpochs < 0 ? "is out of range: use 0 (evaluate candidates as pruned) or a "
+                    + "positive count, e.g. 1." : "distils the candidates of a search, but there is no search: set "
+                    + "<targetMapDrop> (e.g. 0.03) to search, or use the distill goal to distil the pruned model."));
+        }
+        Optional<SearchDistillation> distillation = searchDistillEpochs == 0 ? Optional.empty()
+                : Optional.of(new SearchDistillation(trainingImagesFolder(calibrationImages), maxTrainingImages,
+                        distillationSettings(searchDistillEpochs)));
         Optional<SearchSettings> search = Optional.empty();
         if (targetMapDrop != 0) {
             search = Optional.of(new SearchSettings(targetMapDrop, maxRatio, searchSteps, searchResolution,
                     new DatasetSpec(dataset.toPath().normalize(), optionalPath(annotations, "auto"),
                             datasetFormat(datasetFormat), maxEvaluationImages),
                     new EvaluationSettings(DecodeSettings.VALIDATION, overrides, threads, 0, unreadableImages()),
-                    failWhenNoReduction));
+                    failWhenNoReduction, distillation));
         }
         return new PruneRequest(model.toPath().normalize(), ImportanceCriterion.parse(criterion, "criterion"),
                 new SelectionSettings(ratio, threshold, minChannels, minKeptFraction, roundTo),

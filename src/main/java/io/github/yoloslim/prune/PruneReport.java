@@ -1,5 +1,7 @@
 package io.github.yoloslim.prune;
 
+import io.github.yoloslim.distill.DistillReport;
+
 import java.util.List;
 
 /**
@@ -23,17 +25,26 @@ record PruneReport(String pluginVersion, String fingerprint, String model, Strin
      * The search: the target, the unpruned model's mAP, its range, resolution and budget, every ratio tried in the
      * order tried, the same points by ratio (the measured drop curve), the final bracket (the chosen ratio is null
      * when none met the target and the model was kept unpruned; the failed one null when none failed), and why it
-     * stopped.
+     * stopped; with {@code <searchDistillEpochs>}, how every candidate was distilled before its evaluation.
      */
     record Search(double targetMapDrop, String dataset, double baselineMap, double baselineMap50, double maxRatio,
             double resolution, int maxEvaluations, Double smallestRatio, List<Trial> trials, List<CurvePoint> curve,
-            Double chosenRatio, Double failedRatio, String stopped, String verdict) {
+            Double chosenRatio, Double failedRatio, String stopped, String verdict, Distillation distillation) {
     }
 
-    /** One evaluated prune, and why the search tried its ratio. */
+    /** How each search candidate was distilled: on which images, with which settings. */
+    record Distillation(DistillReport.Images images, DistillReport.Settings settings) {
+    }
+
+    /**
+     * One evaluated prune, and why the search tried its ratio.
+     *
+     * @param distillationLoss the final epoch's loss when the candidate was distilled before its evaluation
+     * @param distillationSeconds that distillation's wall time, included in {@code seconds}
+     */
     record Trial(double ratio, int channelsRemoved, long parameters, long macs, double parameterReduction,
             double macReduction, double map, double map50, double drop, boolean withinTarget, String reason,
-            double seconds) {
+            Double distillationLoss, Double distillationSeconds, double seconds) {
     }
 
     /** One point of the measured drop curve. */

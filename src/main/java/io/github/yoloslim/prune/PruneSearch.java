@@ -40,6 +40,29 @@ final class PruneSearch {
         Map<String, int[]> removed(SelectionSettings settings);
     }
 
+    /** What is done to each candidate before its evaluation: nothing, or distillation. */
+    @FunctionalInterface
+    interface CandidateTraining {
+
+        CandidateTraining NONE = candidate -> new Trained(candidate, null, null);
+
+        Trained train(Pruner.Candidate candidate) throws IOException;
+
+        /** How candidates are trained, for the report; null when they are not. */
+        default PruneReport.Distillation report() {
+            return null;
+        }
+    }
+
+    /**
+     * A candidate after {@link CandidateTraining}.
+     *
+     * @param loss the final epoch's distillation loss; null when the candidate was not trained
+     * @param seconds the training's wall time; null when it was not trained
+     */
+    record Trained(Pruner.Candidate candidate, Double loss, Double seconds) {
+    }
+
     private final ProgressListener listener;
 
     PruneSearch(ProgressListener listener) {
@@ -47,7 +70,8 @@ final class PruneSearch {
     }
 
     Outcome run(Path modelFile, ModelCost before, OnnxModel original, Pruner.CandidateMaker maker, Selector selector,
-            SelectionSettings base, SearchSettings search, Dataset dataset) throws IOException, OrtException {
+            SelectionSettings base, SearchSettings search, Dataset dataset, CandidateTraining training)
+            throws IOException, OrtException {
         ModelEvaluator evaluator = new ModelEvaluator(search.evaluation(), listener);
         ModelEvaluation baseline = evaluator.evaluate(modelFile, "<model>", "unpruned", dataset);
         RatioSearch ratios = new RatioSearch(baseline.stats().ap(), search,
@@ -67,7 +91,8 @@ final class PruneSearch {
             double ratio = next.get().ratio();
             listener.stage(String.format(Locale.ROOT, "Search step %d of at most %d: ratio %.3f (%s)",
                     trials.size() + 1, search.steps(), ratio, next.get().reason()));
-            Pruner.Candidate candidate = maker.make(base.withRatio(ratio));
+            Trained trained = training.train(maker.make(base.withRatio(ratio)));
+            Pruner.Candidate candidate = trained.candidate();
             // Evaluated from memory: nothing is written for a trial.
             byte[] bytes = candidate.model().toBytes();
             FileSnapshot trialModel = new FileSnapshot(Path.of(String.format(Locale.ROOT, "%s at ratio %.3f",
@@ -80,11 +105,13 @@ final class PruneSearch {
                     candidate.removed().values().stream().mapToInt(channels -> channels.length).sum(),
                     cost.parameters(), cost.macs(), reduction(before.parameters(), cost.parameters()),
                     reduction(before.macs(), cost.macs()), point.map(), evaluation.stats().ap50(), point.drop(),
-                    point.withinTarget(), point.reason(), candidate.seconds() + evaluation.seconds());
+                    point.withinTarget(), point.reason(), trained.loss(), trained.seconds(),
+                    candidate.seconds() + evaluation.seconds());
             trials.add(trial);
             listener.stage(String.format(Locale.ROOT, "  ratio %.3f: parameters −%.1f%%, MACs −%.1f%%, "
-                    + "mAP50-95 %.4f (drop %.4f, %s <targetMapDrop>%.3f</targetMapDrop>) in %.0f s", ratio,
-                    100 * trial.parameterReduction(), 100 * trial.macReduction(), trial.map(), trial.drop(),
+                    + "mAP50-95 %.4f%s (drop %.4f, %s <targetMapDrop>%.3f</targetMapDrop>) in %.0f s", ratio,
+                    100 * trial.parameterReduction(), 100 * trial.macReduction(), trial.map(),
+                    trained.loss() == null ? "" : " after distillation", trial.drop(),
                     trial.withinTarget() ? "within" : "beyond", search.targetMapDrop(), trial.seconds()));
             if (point.withinTarget()) {
                 best = candidate; // passing ratios only grow: this is the largest so far
@@ -123,7 +150,8 @@ final class PruneSearch {
         return new Outcome(best, new PruneReport.Search(search.targetMapDrop(), dataset.description(),
                 baseline.stats().ap(), baseline.stats().ap50(), search.maxRatio(), search.resolution(), search.steps(),
                 smallestRatio, trials, curve, best.removed().isEmpty() ? null : ratios.passed().getAsDouble(),
-                ratios.failed().isPresent() ? ratios.failed().getAsDouble() : null, stopped, verdict));
+                ratios.failed().isPresent() ? ratios.failed().getAsDouble() : null, stopped, verdict,
+                training.report()));
     }
 
     /** Equal for selections that remove the same channels, i.e. give the same model. */

@@ -14,6 +14,7 @@ import io.github.yoloslim.data.Dataset;
 import io.github.yoloslim.data.DatasetLoader;
 import io.github.yoloslim.data.ImageSelection;
 import io.github.yoloslim.data.LoadedDataset;
+import io.github.yoloslim.distill.Distillation;
 import io.github.yoloslim.onnx.OnnxModel;
 import io.github.yoloslim.onnx.YoloModelInfo;
 import io.github.yoloslim.onnx.YoloModelInspector;
@@ -77,9 +78,19 @@ public final class Pruner {
                 listener.stage("Search evaluates on " + loaded.summary());
                 evaluationSet = Optional.of(loaded.dataset());
             }
+            Optional<SearchDistillation> distillation = request.search().flatMap(SearchSettings::distillation)
+                    .map(d -> new SearchDistillation(d.trainingImages(), d.maxTrainingImages(),
+                            d.settings().resolvedFor(Math.max(info.inputHeight(), info.inputWidth()))));
+            Optional<ImageSelection> trainingImages = distillation.isPresent()
+                    ? Optional.of(ImageSelection.from(distillation.get().trainingImages(), "trainingImages",
+                            distillation.get().maxTrainingImages()))
+                    : Optional.empty();
+            String trainingImagesHash = trainingImages.isPresent()
+                    ? trainingImages.get().contentHash(distillation.get().trainingImages()) : "none";
             StageKey key = key(run.key(input), request, recovery, selected.isPresent()
                     ? selected.get().contentHash(request.calibrationImages().get()) : "none",
-                    evaluationSet.isPresent() ? evaluationSet.get().fingerprint() : "none");
+                    evaluationSet.isPresent() ? evaluationSet.get().fingerprint() : "none", distillation,
+                    trainingImagesHash);
 
             Path outputDirectory = run.outputDirectory();
             Path prunedFile = outputDirectory.resolve(ArtifactNames.prunedModel(request.model()));
@@ -103,8 +114,12 @@ public final class Pruner {
             if (request.search().isPresent()) {
                 PruneSearch.Selector selector = settings -> ChannelSelection.select(scores.analysis().groups(),
                         scores.normalised(), scores.raw(), settings).removed();
+                PruneSearch.CandidateTraining training = distillation.isPresent()
+                        ? new CandidateDistiller(model, distillation.get(), trainingImages.orElseThrow(),
+                                trainingImagesHash, request.unreadableImages(), listener)
+                        : PruneSearch.CandidateTraining.NONE;
                 PruneSearch.Outcome outcome = new PruneSearch(listener).run(input.file(), before, model, maker,
-                        selector, request.selection(), request.search().get(), evaluationSet.orElseThrow());
+                        selector, request.selection(), request.search().get(), evaluationSet.orElseThrow(), training);
                 chosen = outcome.chosen();
                 searchReport = outcome.report();
             } else {
@@ -120,7 +135,7 @@ public final class Pruner {
 
     /** Everything the pruned model depends on; threads do not change it. */
     private static StageKey key(StageKey key, PruneRequest request, RecoveryMethod recovery, String imagesHash,
-            String evaluationHash) {
+            String evaluationHash, Optional<SearchDistillation> distillation, String trainingImagesHash) {
         SelectionSettings selection = request.selection();
         key.input("calibrationImages", imagesHash)
                 .input("evaluationDataset", evaluationHash)
@@ -144,6 +159,8 @@ public final class Pruner {
                 .parameter("iouThreshold", search.evaluation().decode().iouThreshold())
                 .parameter("maxDetections", search.evaluation().decode().maxDetections())
                 .parameter("multiLabel", search.evaluation().decode().multiLabel()));
+        distillation.ifPresent(d -> Distillation.withSettings(key.input("trainingImages", trainingImagesHash),
+                "searchDistill.", d.settings()));
         return key;
     }
 

@@ -4,6 +4,8 @@ import io.github.yoloslim.InvalidInputException;
 import io.github.yoloslim.data.DatasetSpec;
 import io.github.yoloslim.eval.EvaluationSettings;
 
+import java.util.Optional;
+
 /**
  * A search for the largest prune whose recovered model stays within a mAP budget ({@link RatioSearch}).
  *
@@ -16,9 +18,11 @@ import io.github.yoloslim.eval.EvaluationSettings;
  * @param evaluation decoding and runtime settings for the evaluations
  * @param failWhenNoReduction whether "no reduction within the target" fails the build rather than keeping the
  *     model unpruned
+ * @param distillation when present, every candidate is distilled before it is evaluated
  */
 public record SearchSettings(double targetMapDrop, double maxRatio, int steps, double resolution,
-        DatasetSpec dataset, EvaluationSettings evaluation, boolean failWhenNoReduction) {
+        DatasetSpec dataset, EvaluationSettings evaluation, boolean failWhenNoReduction,
+        Optional<SearchDistillation> distillation) {
 
     public SearchSettings {
         if (!(targetMapDrop > 0 && targetMapDrop < 1)) {

@@ -74,12 +74,47 @@ class PruneSearchTest {
     }
 
     private PruneSearch.Outcome search(double breaking, double target, boolean failWhenNoReduction) throws Exception {
+        return search(breaking, target, failWhenNoReduction, PruneSearch.CandidateTraining.NONE);
+    }
+
+    private PruneSearch.Outcome search(double breaking, double target, boolean failWhenNoReduction,
+            PruneSearch.CandidateTraining training) throws Exception {
         SearchSettings settings = new SearchSettings(target, 0.5, 8, 0.1, new DatasetSpec(dir, Optional.empty(),
                 Optional.empty(), 0), new EvaluationSettings(DecodeSettings.VALIDATION, ModelOverrides.NONE, 1, 0,
-                UnreadableImagePolicy.FAIL), failWhenNoReduction);
+                UnreadableImagePolicy.FAIL), failWhenNoReduction, Optional.empty());
         return new PruneSearch(ProgressListener.silent()).run(modelFile, new ModelCost(1000, 1000, 1), exact,
                 breakingAbove(breaking), PruneSearchTest::channelPerGridStep, new SelectionSettings(0.1, -1, 1, 0, 1),
-                settings, dataset);
+                settings, dataset, training);
+    }
+
+    /** Training that repairs every candidate up to {@code repairable}: the shifted detector becomes the exact one. */
+    private static PruneSearch.CandidateTraining repairingUpTo(double repairable, List<Double> trained) {
+        return candidate -> {
+            trained.add(candidate.settings().ratio());
+            OnnxModel model = candidate.settings().ratio() <= repairable ? detector(32) : candidate.model();
+            return new PruneSearch.Trained(new Pruner.Candidate(candidate.settings(), candidate.removed(), model,
+                    List.of("trained"), List.of(), candidate.cost(), candidate.seconds() + 2), 0.25, 2.0);
+        };
+    }
+
+    @Test
+    void withTrainingEveryCandidateIsTrainedBeforeItsEvaluationAndTheSearchGoesFurther() throws Exception {
+        List<Double> trained = new ArrayList<>();
+        PruneSearch.Outcome outcome = search(0.1, 0.01, false, repairingUpTo(0.3, trained));
+        assertThat(trained).containsExactlyElementsOf(tried);
+        double chosen = outcome.chosen().settings().ratio();
+        // Pruned alone the detector breaks above 0.1; trained, it holds up to 0.3.
+        assertThat(chosen).isBetween(0.3 / 1.1, 0.3);
+        assertThat(outcome.chosen().notes()).containsExactly("trained");
+        assertThat(outcome.report().trials()).allMatch(t -> t.distillationLoss() == 0.25
+                && t.distillationSeconds() == 2.0 && t.withinTarget() == (t.ratio() <= 0.3));
+        assertThat(outcome.report().distillation()).isNull();
+
+        tried.clear();
+        PruneSearch.Outcome untrained = search(0.1, 0.01, false);
+        assertThat(untrained.chosen().settings().ratio()).isLessThanOrEqualTo(0.1);
+        assertThat(untrained.report().trials()).allMatch(t -> t.distillationLoss() == null
+                && t.distillationSeconds() == null);
     }
 
     @Test
@@ -135,13 +170,13 @@ class PruneSearchTest {
 
     @Test
     void badSearchSettingsNameTheElement() {
-        assertThatThrownBy(() -> new SearchSettings(-0.1, 0.5, 5, 0.1, null, null, false))
+        assertThatThrownBy(() -> new SearchSettings(-0.1, 0.5, 5, 0.1, null, null, false, Optional.empty()))
                 .isInstanceOf(InvalidInputException.class).hasMessageStartingWith("<targetMapDrop>-0.1</targetMapDrop>");
-        assertThatThrownBy(() -> new SearchSettings(0.02, 1, 5, 0.1, null, null, false))
+        assertThatThrownBy(() -> new SearchSettings(0.02, 1, 5, 0.1, null, null, false, Optional.empty()))
                 .isInstanceOf(InvalidInputException.class).hasMessageStartingWith("<maxRatio>1.0</maxRatio>");
-        assertThatThrownBy(() -> new SearchSettings(0.02, 0.5, 0, 0.1, null, null, false))
+        assertThatThrownBy(() -> new SearchSettings(0.02, 0.5, 0, 0.1, null, null, false, Optional.empty()))
                 .isInstanceOf(InvalidInputException.class).hasMessageStartingWith("<searchSteps>0</searchSteps>");
-        assertThatThrownBy(() -> new SearchSettings(0.02, 0.5, 5, 1.5, null, null, false))
+        assertThatThrownBy(() -> new SearchSettings(0.02, 0.5, 5, 1.5, null, null, false, Optional.empty()))
                 .isInstanceOf(InvalidInputException.class)
                 .hasMessageStartingWith("<searchResolution>1.5</searchResolution>");
     }

@@ -11,6 +11,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.DoubleFunction;
 import java.util.function.DoubleUnaryOperator;
@@ -32,7 +33,7 @@ class RatioSearchTest {
     private static final SearchSettings DEFAULTS = settings(8, 0.1);
 
     private static SearchSettings settings(int steps, double resolution) {
-        return new SearchSettings(TARGET, 0.5, steps, resolution, null, null, false);
+        return new SearchSettings(TARGET, 0.5, steps, resolution, null, null, false, Optional.empty());
     }
 
     static Stream<Arguments> curves() {

@@ -4,6 +4,7 @@ import io.github.yoloslim.prune.DropCurves.Shape;
 
 import java.util.ArrayList;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.function.DoubleUnaryOperator;
 
 /**
@@ -26,7 +27,7 @@ public final class SearchBenchmark {
         int steps = args.length > 0 ? Integer.parseInt(args[0]) : 8;
         double resolution = args.length > 1 ? Double.parseDouble(args[1]) : 0.1;
         double amplitude = args.length > 2 ? Double.parseDouble(args[2]) : 0;
-        SearchSettings settings = new SearchSettings(DropCurves.TARGET, 0.5, steps, resolution, null, null, false);
+        SearchSettings settings = new SearchSettings(DropCurves.TARGET, 0.5, steps, resolution, null, null, false, Optional.empty());
         DropCurves.Network network = DropCurves.yoloSized();
         int searches = 0;
         int evaluations = 0;
