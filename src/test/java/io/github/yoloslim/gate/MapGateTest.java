@@ -53,10 +53,55 @@ class MapGateTest {
     }
 
     private VerifyMapRequest request(Optional<Path> candidate, double maxMapDrop, double minMap) {
+        return request(Optional.empty(), candidate, maxMapDrop, minMap);
+    }
+
+    private VerifyMapRequest request(Optional<Path> baseline, Optional<Path> candidate, double maxMapDrop,
+            double minMap) {
         EvaluationSettings evaluation = new EvaluationSettings(DecodeSettings.VALIDATION, ModelOverrides.NONE, 1, 0,
                 UnreadableImagePolicy.FAIL);
-        return new VerifyMapRequest(exact, Optional.empty(), candidate, new DatasetSpec(images, Optional.empty(),
+        return new VerifyMapRequest(exact, baseline, candidate, new DatasetSpec(images, Optional.empty(),
                 Optional.empty(), 0), evaluation, maxMapDrop, minMap, out, out.resolve("map-report.json"));
+    }
+
+    @Test
+    void aCandidateOfOtherClassesIsRefusedNamingBothCounts() throws Exception {
+        Path twoClasses = dir.resolve("two-classes.onnx");
+        OnnxModel.of(TinyDetectors.constant(64, 1, List.of("person", "car"), 84,
+                List.of(new Box(32, 32, 32, 32, 0, 0.9f)))).save(twoClasses);
+        assertThatThrownBy(() -> new MapGate(new RecordingListener()).run(request(Optional.of(twoClasses), 0.01, 0)))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessageStartingWith("The candidate <candidate> two-classes.onnx has 2 classes but the baseline "
+                        + "<model> exact.onnx has 1: the classes differ")
+                .hasMessageNotContaining("less");
+
+        Path renamed = dir.resolve("renamed.onnx");
+        OnnxModel.of(TinyDetectors.constant(64, 1, List.of("car"), 84,
+                List.of(new Box(32, 32, 32, 32, 0, 0.9f)))).save(renamed);
+        assertThatThrownBy(() -> new MapGate(new RecordingListener()).run(request(Optional.of(renamed), 0.01, 0)))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("both have 1 classes, but the classes differ (the baseline's [person] are not "
+                        + "the candidate's)");
+    }
+
+    @Test
+    void aBaselineScoringZeroPassesWithAWarningInTheLogAndTheReport() throws Exception {
+        // Centred on the image's corner: no overlap with the ground truth.
+        Path blind = detector("blind.onnx", 0);
+        RecordingListener listener = new RecordingListener();
+        MapGateResult result = new MapGate(listener).run(request(Optional.of(blind), Optional.of(shifted), 0.01, 0));
+        assertThat(result.verdict()).isEqualTo(Verdict.PASSED);
+        assertThat(result.baseline().stats().ap()).isZero();
+        String warning = "The baseline blind.onnx scores mAP50-95 0.000 on this dataset, so the gate says nothing "
+                + "about the candidate";
+        assertThat(listener.warnings()).anyMatch(line -> line.startsWith(warning));
+        assertThat(result.message()).contains("Warning: " + warning);
+        assertThat(out.resolve("map-report.md")).content().contains(warning);
+        assertThat(out.resolve("map-report.json")).content().contains(warning);
+
+        listener = new RecordingListener();
+        new MapGate(listener).run(request(Optional.of(shifted), 0.01, 0.0));
+        assertThat(listener.warnings()).noneMatch(line -> line.contains("says nothing"));
     }
 
     @Test
