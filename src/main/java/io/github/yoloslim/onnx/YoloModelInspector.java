@@ -87,9 +87,13 @@ public final class YoloModelInspector {
             }
             namesSource = "generated: the model has no 'names' metadata; set <classNames> to map classes by name";
         } else if (names.size() + 4 != attributes) {
-            throw new InvalidInputException(what + " outputs " + (attributes - 4) + " class scores but "
-                    + names.size() + " class names are " + namesSource.replace("from ", "given ")
-                    + ". Give one name per class in <classNames>, in class-index order.");
+            throw new InvalidInputException(configured
+                    ? "<classNames> gives " + names.size() + " class names but " + what + " outputs "
+                            + (attributes - 4) + " class scores. Give all " + (attributes - 4) + " class names in "
+                            + "<classNames>, in class-index order, or remove <classNames> to use the model's own."
+                    : what + " outputs " + (attributes - 4) + " class scores but its 'names' metadata has "
+                            + names.size() + " class names. Give one name per class in <classNames>, in "
+                            + "class-index order.");
         }
 
         int[] size = inputSize(inputShape, metadata.get("imgsz"), overrides.imageSize(), what);
