@@ -65,6 +65,41 @@ class MapGateTest {
     }
 
     @Test
+    void anUnreadableImageOfAYoloDatasetIsSkippedOrFailsAsConfigured() throws Exception {
+        Path yolo = dir.resolve("yolo");
+        Path yoloImages = Files.createDirectories(yolo.resolve("images"));
+        Path labels = Files.createDirectories(yolo.resolve("labels"));
+        for (int i = 1; i <= 2; i++) {
+            Files.copy(images.resolve(i + ".png"), yoloImages.resolve(i + ".png"));
+            Files.writeString(labels.resolve(i + ".txt"), "0 0.5 0.5 0.5 0.5\n");
+        }
+        Path bad = Files.write(yoloImages.resolve("3.jpg"), new byte[] {(byte) 0xFF, (byte) 0xD8, (byte) 0xFF, 1});
+        Files.writeString(labels.resolve("3.txt"), "0 0.5 0.5 0.5 0.5\n");
+        DatasetSpec spec = new DatasetSpec(yolo, Optional.empty(), Optional.empty(), 0);
+        RecordingListener listener = new RecordingListener();
+        MapGateResult result = new MapGate(listener).run(yoloRequest(spec, UnreadableImagePolicy.SKIP));
+        assertThat(result.verdict()).isEqualTo(Verdict.PASSED);
+        assertThat(result.baseline().images()).isEqualTo(2);
+        assertThat(result.baseline().stats().ap()).isEqualTo(1.0, within(1e-9));
+        assertThat(result.baseline().skippedImages()).singleElement().asString().contains(bad.toString());
+        assertThat(listener.warnings()).anyMatch(line -> line.startsWith("Skipping unreadable image")
+                && line.contains(bad.toString()));
+
+        assertThatThrownBy(() -> new MapGate(new RecordingListener()).run(yoloRequest(spec,
+                UnreadableImagePolicy.FAIL)))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining(bad.toString())
+                .hasMessageContaining("<onUnreadableImage>skip</onUnreadableImage>");
+    }
+
+    private VerifyMapRequest yoloRequest(DatasetSpec spec, UnreadableImagePolicy policy) {
+        EvaluationSettings evaluation = new EvaluationSettings(DecodeSettings.VALIDATION, ModelOverrides.NONE, 1, 0,
+                policy);
+        return new VerifyMapRequest(exact, Optional.empty(), Optional.empty(), spec, evaluation, 0.01, 0,
+                out.resolve(policy.name()), out.resolve(policy.name()).resolve("map-report.json"));
+    }
+
+    @Test
     void aCandidateOfOtherClassesIsRefusedNamingBothCounts() throws Exception {
         Path twoClasses = dir.resolve("two-classes.onnx");
         OnnxModel.of(TinyDetectors.constant(64, 1, List.of("person", "car"), 84,
