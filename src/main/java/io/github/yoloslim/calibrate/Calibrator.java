@@ -205,7 +205,8 @@ public final class Calibrator {
             CalibrateRequest request) throws IOException, OrtException {
         Map<String, ActivationHistogram> histograms = new LinkedHashMap<>();
         tensors.forEach(tensor -> histograms.put(tensor, new ActivationHistogram()));
-        int batchSize = BatchSizes.resolve(request.batchSize(), info.fixedBatch());
+        int batchSize = BatchSizes.resolve(request.batchSize(), info.requiredBatch());
+        info.batchNote(model.source()).ifPresent(listener::stage);
         ExecutorService pool = Executors.newFixedThreadPool(request.threadCount());
         try (TappedSession session = TappedSession.open(model, info, tensors, request.threadCount());
                 ImageBatches<Path> batches = ImageBatches.of(images, path -> path,

@@ -100,6 +100,36 @@ class MapGateTest {
     }
 
     @Test
+    void aModelWhoseBatchIsFixedInsideRunsBatchOneAndSaysSo() throws Exception {
+        // A symbolic input batch, but the Reshape inside reshapes to [1, 1, 1]: batch 4 would fail in ONNX Runtime.
+        ai.onnx.proto.OnnxMl.ModelProto dynamic = TinyDetectors.constant(64, 0, List.of("person"), 84,
+                List.of(new Box(32, 32, 32, 32, 0, 0.9f)));
+        ai.onnx.proto.OnnxMl.GraphProto.Builder graph = dynamic.getGraph().toBuilder();
+        for (int i = 0; i < graph.getInitializerCount(); i++) {
+            if (graph.getInitializer(i).getName().equals("shape")) {
+                graph.setInitializer(i, graph.getInitializer(i).toBuilder().clearInt64Data()
+                        .addAllInt64Data(List.of(1L, 1L, 1L)));
+            }
+        }
+        Path insideFixed = dir.resolve("inside-fixed.onnx");
+        OnnxModel.of(dynamic.toBuilder().setGraph(graph).build()).save(insideFixed);
+
+        RecordingListener listener = new RecordingListener();
+        MapGateResult result = new MapGate(listener).run(request(Optional.of(insideFixed), 0.01, 0));
+        assertThat(result.candidate().images()).isEqualTo(3);
+        assertThat(result.candidate().stats().ap()).isEqualTo(1.0, within(1e-9));
+        assertThat(listener.stages()).filteredOn(line -> line.contains("fixes the batch at 1")).singleElement()
+                .asString().startsWith("candidate inside-fixed.onnx: input images [batch, 3, 64, 64] has a symbolic "
+                        + "batch, but a Reshape inside fixes the batch at 1; running batch 1 whatever <batchSize> says");
+        OnnxModel model = OnnxModel.load(insideFixed, "<candidate>");
+        assertThat(io.github.yoloslim.onnx.YoloModelInspector.inspect(model, "<candidate>", ModelOverrides.NONE))
+                .satisfies(info -> {
+                    assertThat(info.fixedBatch()).isZero();
+                    assertThat(info.requiredBatch()).isEqualTo(1);
+                });
+    }
+
+    @Test
     void aCandidateOfOtherClassesIsRefusedNamingBothCounts() throws Exception {
         Path twoClasses = dir.resolve("two-classes.onnx");
         OnnxModel.of(TinyDetectors.constant(64, 1, List.of("person", "car"), 84,
