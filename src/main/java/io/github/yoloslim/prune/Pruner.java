@@ -19,6 +19,7 @@ import io.github.yoloslim.onnx.YoloModelInfo;
 import io.github.yoloslim.onnx.YoloModelInspector;
 import io.github.yoloslim.progress.ProgressListener;
 import io.github.yoloslim.prune.ChannelStatistics.TensorStatistics;
+import io.github.yoloslim.quantize.QdqPlacement;
 import io.github.yoloslim.runtime.ImageBatches;
 
 import java.io.IOException;
@@ -59,6 +60,8 @@ public final class Pruner {
                 listener)) {
             StageInput input = run.input(Optional.empty());
             OnnxModel model = OnnxModel.load(input.file(), input.parameter());
+            QdqPlacement.refuseQuantized(model, input.parameter(), "prune the float model (the plain `yolo export "
+                    + "format=onnx` export) and calibrate the pruned one: prune comes before calibrate");
             YoloModelInfo info = YoloModelInspector.inspect(model, input.parameter(), request.overrides());
             Optional<ImageSelection> selected = request.calibrationImages().isPresent()
                     ? Optional.of(ImageSelection.from(request.calibrationImages().get(), "calibrationImages",

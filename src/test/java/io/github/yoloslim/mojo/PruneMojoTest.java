@@ -215,6 +215,31 @@ class PruneMojoTest {
 
     @Test
     @InjectMojo(goal = "prune", pom = POM)
+    void anAlreadyQuantizedModelIsRefusedBeforeCalibrate(PruneMojo mojo) throws Exception {
+        // The tiny detector with its input behind a QuantizeLinear/DequantizeLinear pair, as calibrate writes them.
+        var proto = TinyDetectors.convolutional(32, List.of("person", "car"), 7);
+        var graph = proto.getGraph().toBuilder();
+        graph.addInitializer(TinyDetectors.floats("images_scale", new float[] {1 / 255f}));
+        graph.addInitializer(ai.onnx.proto.OnnxMl.TensorProto.newBuilder().setName("images_zero")
+                .setDataType(ai.onnx.proto.OnnxMl.TensorProto.DataType.UINT8_VALUE).addInt32Data(0));
+        graph.addNode(0, TinyDetectors.node("DequantizeLinear", List.of("images_q", "images_scale", "images_zero"),
+                "images_dq"));
+        graph.addNode(0, TinyDetectors.node("QuantizeLinear", List.of("images", "images_scale", "images_zero"),
+                "images_q"));
+        graph.setNode(2, graph.getNode(2).toBuilder().setInput(0, "images_dq"));
+        Path quantized = dir.resolve("tiny.int8.onnx");
+        OnnxModel.of(proto.toBuilder().setGraph(graph).build()).save(quantized);
+        configure(mojo, "quantized");
+        mojo.model = quantized.toFile();
+        assertThatThrownBy(mojo::execute).isInstanceOf(MojoFailureException.class)
+                .hasMessage("<model> " + quantized + " is already quantized (1 DequantizeLinear, 1 QuantizeLinear "
+                        + "nodes); prune the float model (the plain `yolo export format=onnx` export) and calibrate "
+                        + "the pruned one: prune comes before calibrate.");
+        assertThat(dir.resolve("quantized/tiny.int8.pruned.onnx")).doesNotExist();
+    }
+
+    @Test
+    @InjectMojo(goal = "prune", pom = POM)
     void aTruncatedImageIsSkippedOrFailsAsConfigured(PruneMojo mojo) throws Exception {
         Path images = SyntheticImages.noise(dir.resolve("images"), 3, 40, 5);
         Path cut = SyntheticImages.truncatedJpeg(images.resolve("4.jpg"), 40, 3);
