@@ -67,6 +67,10 @@ public final class MapGate {
             throws IOException, OrtException, EngineUnavailableException {
         Path outputDirectory = OutputDirectory.prepare(request.outputDirectory());
         try (DirectoryLock lock = DirectoryLock.acquire(outputDirectory, listener)) {
+            // The evaluation cache is written after each evaluation, the reports at the end: check them first.
+            OutputDirectory.requireWritable(request.reportFile(), GateSummaries.markdownFile(request.reportFile()),
+                    GateSummaries.junitFile(request.reportFile()), outputDirectory.resolve(ArtifactNames.EVALUATION_CACHE)
+                            .resolve("evaluation.json"));
             // A report left by an earlier run must not stand for this one if this one is interrupted.
             Files.deleteIfExists(request.reportFile());
             Files.deleteIfExists(GateSummaries.markdownFile(request.reportFile()));

@@ -5,6 +5,7 @@ import io.github.yoloslim.InvalidInputException;
 import io.github.yoloslim.cache.ArtifactNames;
 import io.github.yoloslim.cache.AtomicFiles;
 import io.github.yoloslim.cache.Json;
+import io.github.yoloslim.cache.OutputDirectory;
 import io.github.yoloslim.cache.PipelineStage;
 import io.github.yoloslim.cache.PluginVersion;
 import io.github.yoloslim.cache.StageKey;
@@ -87,6 +88,7 @@ public final class Pruner {
             Path outputDirectory = run.outputDirectory();
             Path prunedFile = outputDirectory.resolve(ArtifactNames.prunedModel(request.model()));
             Path reportFile = outputDirectory.resolve(ArtifactNames.PRUNE_REPORT);
+            OutputDirectory.requireWritable(prunedFile, reportFile);
             if (run.upToDate(key).isPresent()) {
                 PruneReport previous = Json.mapper().readValue(reportFile.toFile(), PruneReport.class);
                 listener.stage("Pruning up to date: " + prunedFile.getFileName() + " matches the model and settings ("

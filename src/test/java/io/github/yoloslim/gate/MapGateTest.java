@@ -130,6 +130,35 @@ class MapGateTest {
     }
 
     @Test
+    void aFolderAtTheReportsPathFailsBeforeAnyEvaluation() throws Exception {
+        Path report = Files.createDirectories(out.resolve("map-report.json").resolve("inside"));
+        RecordingListener listener = new RecordingListener();
+        assertThatThrownBy(() -> new MapGate(listener).run(request(Optional.of(shifted), 0.01, 0)))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessage(report.getParent() + " is a folder, but yolo-slim writes a file there. Remove the folder "
+                        + "(or run `mvn clean`), or point <outputDirectory> (-Dyoloslim.outputDirectory) elsewhere.");
+        assertThat(listener.stages()).noneMatch(line -> line.startsWith("Evaluating"));
+    }
+
+    @Test
+    void aReadOnlyCacheFolderFailsBeforeAnyEvaluation() throws Exception {
+        Path cache = Files.createDirectories(out.resolve("cache"));
+        Files.setPosixFilePermissions(cache, java.nio.file.attribute.PosixFilePermissions.fromString("r-xr-xr-x"));
+        try {
+            org.junit.jupiter.api.Assumptions.assumeFalse(Files.isWritable(cache),
+                    "permissions are not enforced for this user (root)");
+            RecordingListener listener = new RecordingListener();
+            assertThatThrownBy(() -> new MapGate(listener).run(request(Optional.of(shifted), 0.01, 0)))
+                    .isInstanceOf(InvalidInputException.class)
+                    .hasMessageStartingWith(cache.resolve("evaluation.json") + " cannot be written: " + cache
+                            + " is not writable. Make it writable (chmod u+w " + cache + ")");
+            assertThat(listener.stages()).noneMatch(line -> line.startsWith("Evaluating"));
+        } finally {
+            Files.setPosixFilePermissions(cache, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
+    }
+
+    @Test
     void aCandidateOfOtherClassesIsRefusedNamingBothCounts() throws Exception {
         Path twoClasses = dir.resolve("two-classes.onnx");
         OnnxModel.of(TinyDetectors.constant(64, 1, List.of("person", "car"), 84,

@@ -215,6 +215,16 @@ class PruneMojoTest {
 
     @Test
     @InjectMojo(goal = "prune", pom = POM)
+    void aFolderAtTheOutputPathFailsBeforePruning(PruneMojo mojo) throws Exception {
+        configure(mojo, "blocked");
+        Path blocked = Files.createDirectories(dir.resolve("blocked/tiny.pruned.onnx"));
+        assertThatThrownBy(mojo::execute).isInstanceOf(MojoFailureException.class)
+                .hasMessageStartingWith(blocked + " is a folder, but yolo-slim writes a file there.");
+        assertThat(log.infos()).noneMatch(line -> line.startsWith("Pruning "));
+    }
+
+    @Test
+    @InjectMojo(goal = "prune", pom = POM)
     void anAlreadyQuantizedModelIsRefusedBeforeCalibrate(PruneMojo mojo) throws Exception {
         // The tiny detector with its input behind a QuantizeLinear/DequantizeLinear pair, as calibrate writes them.
         var proto = TinyDetectors.convolutional(32, List.of("person", "car"), 7);
