@@ -1,5 +1,6 @@
 package io.github.yoloslim.mojo;
 
+import io.github.yoloslim.Choices;
 import io.github.yoloslim.data.DatasetSpec;
 import io.github.yoloslim.eval.DecodeSettings;
 import io.github.yoloslim.eval.EvaluationSettings;
@@ -101,7 +102,7 @@ public class PruneMojo extends AbstractImageMojo {
      * {@code calibrationImages}.
      */
     @Parameter(property = "yoloslim.prune.sensitivity", defaultValue = "true")
-    boolean sensitivity;
+    String sensitivity;
 
     /**
      * Least squares' ridge λ, relative to the mean diagonal of the normal equations, pulling each re-solved Conv
@@ -141,7 +142,7 @@ public class PruneMojo extends AbstractImageMojo {
 
     /** Whether a search that finds no ratio within {@code targetMapDrop} fails the build; else the model stays unpruned. */
     @Parameter(property = "yoloslim.prune.failWhenNoReduction", defaultValue = "false")
-    boolean failWhenNoReduction;
+    String failWhenNoReduction;
 
     /** The search's evaluation images, read as {@code verify-map} reads them. */
     @Parameter(property = "yoloslim.dataset", defaultValue = "${project.basedir}/src/test/yolo/val")
@@ -194,18 +195,18 @@ public class PruneMojo extends AbstractImageMojo {
             calibration = Optional.empty();
         }
         ModelOverrides overrides = new ModelOverrides(imageSize, List.of());
+        boolean failWithoutReduction = Choices.flag(failWhenNoReduction, "failWhenNoReduction");
         Optional<SearchSettings> search = Optional.empty();
         if (targetMapDrop != 0) {
             search = Optional.of(new SearchSettings(targetMapDrop, maxRatio, searchSteps, searchResolution,
                     new DatasetSpec(dataset.toPath().normalize(), optionalPath(annotations, "auto"),
                             datasetFormat(datasetFormat), maxEvaluationImages),
                     new EvaluationSettings(DecodeSettings.VALIDATION, overrides, threads, 0, unreadableImages()),
-                    failWhenNoReduction));
+                    failWithoutReduction));
         }
         return new PruneRequest(model.toPath().normalize(), ImportanceCriterion.parse(criterion, "criterion"),
                 new SelectionSettings(ratio, threshold, minChannels, minKeptFraction, roundTo),
-                new RecoverySettings(RecoveryMethod.parse(recovery, "recovery"), ridge, rowsPerUnknown), sensitivity,
-                search,
-                calibration, maxPruneImages, overrides, threads, unreadableImages(), outputDirectory.toPath());
+                new RecoverySettings(RecoveryMethod.parse(recovery, "recovery"), ridge, rowsPerUnknown),
+                Choices.flag(sensitivity, "sensitivity"), search, calibration, maxPruneImages, overrides, threads, unreadableImages(), outputDirectory.toPath());
     }
 }

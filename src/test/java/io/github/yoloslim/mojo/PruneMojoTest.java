@@ -80,12 +80,12 @@ class PruneMojoTest {
         assertThat(mojo.recovery).isEqualTo("auto");
         assertThat(mojo.ridge).isEqualTo(0.1);
         assertThat(mojo.rowsPerUnknown).isEqualTo(32);
-        assertThat(mojo.sensitivity).isTrue();
+        assertThat(mojo.sensitivity).isEqualTo("true");
         assertThat(mojo.targetMapDrop).isEqualTo(0);
         assertThat(mojo.maxRatio).isEqualTo(0.5);
         assertThat(mojo.searchSteps).isEqualTo(8);
         assertThat(mojo.searchResolution).isEqualTo(0.1);
-        assertThat(mojo.failWhenNoReduction).isFalse();
+        assertThat(mojo.failWhenNoReduction).isEqualTo("false");
     }
 
     @Test
