@@ -24,4 +24,21 @@ public final class Choices {
                     + "> is not a valid choice: use " + choices + ".");
         }
     }
+
+    /**
+     * A switch: {@code true} or {@code false}, ignoring case and surrounding blanks. Maven itself reads any other
+     * word as false, so {@code -D...multiLabel=maybe} would silently turn the switch off.
+     *
+     * @param element the XML element the value came from
+     * @throws InvalidInputException naming the element and the bad value
+     */
+    public static boolean flag(String value, String element) {
+        String normalised = value == null ? "" : value.trim().toLowerCase(Locale.ROOT);
+        return switch (normalised) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new InvalidInputException("<" + element + ">" + value + "</" + element
+                    + "> is not a valid choice: use true or false.");
+        };
+    }
 }

@@ -34,4 +34,30 @@ public final class OutputDirectory {
         }
         return directory;
     }
+
+    /**
+     * Checks, before any work, that the stage can write {@code files}: no folder stands at a file's path, and the
+     * nearest existing folder above it is a writable folder. Otherwise a long run would end in a raw
+     * {@code FileSystemException} after the work was done.
+     *
+     * @throws InvalidInputException naming the path and the fix
+     */
+    public static void requireWritable(Path... files) {
+        for (Path file : files) {
+            if (Files.isDirectory(file)) {
+                throw new InvalidInputException(file + " is a folder, but yolo-slim writes a file there. Remove the "
+                        + "folder (or run `mvn clean`), or point <outputDirectory> (-Dyoloslim.outputDirectory) "
+                        + "elsewhere.");
+            }
+            Path folder = file.toAbsolutePath().getParent();
+            while (folder != null && !Files.exists(folder)) {
+                folder = folder.getParent();
+            }
+            if (folder != null && (!Files.isDirectory(folder) || !Files.isWritable(folder))) {
+                throw new InvalidInputException(file + " cannot be written: " + folder + (Files.isDirectory(folder)
+                        ? " is not writable. Make it writable (chmod u+w " + folder + ")" : " is a file. Remove it")
+                        + " or run `mvn clean`, or point <outputDirectory> (-Dyoloslim.outputDirectory) elsewhere.");
+            }
+        }
+    }
 }

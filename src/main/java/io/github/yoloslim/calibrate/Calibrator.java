@@ -4,6 +4,7 @@ import ai.onnxruntime.OrtException;
 import io.github.yoloslim.cache.ArtifactNames;
 import io.github.yoloslim.cache.AtomicFiles;
 import io.github.yoloslim.cache.Json;
+import io.github.yoloslim.cache.OutputDirectory;
 import io.github.yoloslim.cache.PipelineStage;
 import io.github.yoloslim.cache.PluginVersion;
 import io.github.yoloslim.cache.StageKey;
@@ -82,6 +83,7 @@ public final class Calibrator {
             Path quantizedFile = outputDirectory.resolve(ArtifactNames.quantizedModel(request.model()));
             Path cacheFile = outputDirectory.resolve(ArtifactNames.CALIBRATION_CACHE);
             Path reportFile = outputDirectory.resolve(ArtifactNames.CALIBRATION_REPORT);
+            OutputDirectory.requireWritable(quantizedFile, cacheFile, reportFile);
             if (run.upToDate(key).isPresent()) {
                 listener.stage("Calibration up to date: " + quantizedFile.getFileName() + " and "
                         + ArtifactNames.CALIBRATION_CACHE + " match the model, images and settings ("
@@ -205,7 +207,8 @@ public final class Calibrator {
             CalibrateRequest request) throws IOException, OrtException {
         Map<String, ActivationHistogram> histograms = new LinkedHashMap<>();
         tensors.forEach(tensor -> histograms.put(tensor, new ActivationHistogram()));
-        int batchSize = BatchSizes.resolve(request.batchSize(), info.fixedBatch());
+        int batchSize = BatchSizes.resolve(request.batchSize(), info.requiredBatch());
+        info.batchNote(model.source()).ifPresent(listener::stage);
         ExecutorService pool = Executors.newFixedThreadPool(request.threadCount());
         try (TappedSession session = TappedSession.open(model, info, tensors, request.threadCount());
                 ImageBatches<Path> batches = ImageBatches.of(images, path -> path,

@@ -255,6 +255,7 @@ public final class DatasetLoader {
         List<DatasetImage> images = new ArrayList<>(selected.size());
         List<GroundTruthBox> boxes = new ArrayList<>();
         int unlabeled = 0;
+        int unreadable = 0;
         List<String> duplicates = new ArrayList<>();
         for (int i = 0; i < selected.size(); i++) {
             Path file = selected.get(i);
@@ -263,8 +264,11 @@ public final class DatasetLoader {
             try {
                 size = ImageDecoder.readSize(file);
             } catch (UnreadableImageException e) {
-                throw new InvalidInputException("dataset " + dataset + ": " + e.getMessage()
-                        + "; fix or remove the image", e);
+                // Kept without boxes (they are normalised to a size nobody can read): decoding it fails again, and
+                // <onUnreadableImage> skips it or fails, as for a COCO dataset.
+                images.add(new DatasetImage(id, file, 0, 0));
+                unreadable++;
+                continue;
             }
             images.add(new DatasetImage(id, file, size.width(), size.height()));
             Path label = labelFile(file);
@@ -286,6 +290,10 @@ public final class DatasetLoader {
         if (unlabeled > 0) {
             notes.add(unlabeled + " image" + (unlabeled == 1 ? " has" : "s have")
                     + " no label file: no objects, as in Ultralytics");
+        }
+        if (unreadable > 0) {
+            notes.add(unreadable + " image" + (unreadable == 1 ? "" : "s") + " could not be read and "
+                    + (unreadable == 1 ? "is" : "are") + " left to <onUnreadableImage>");
         }
         if (!duplicates.isEmpty()) {
             notes.add(duplicates.size() + " duplicate label line" + (duplicates.size() == 1 ? "" : "s")

@@ -3,6 +3,7 @@ package io.github.yoloslim.distill;
 import io.github.yoloslim.cache.ArtifactNames;
 import io.github.yoloslim.cache.AtomicFiles;
 import io.github.yoloslim.cache.Json;
+import io.github.yoloslim.cache.OutputDirectory;
 import io.github.yoloslim.cache.PipelineStage;
 import io.github.yoloslim.cache.PluginVersion;
 import io.github.yoloslim.cache.Sha256;
@@ -50,6 +51,7 @@ public final class Distillation {
             listener.detail("distill input: " + input.explanation());
             Path distilledFile = run.outputDirectory().resolve(ArtifactNames.distilledModel(request.model()));
             Path reportFile = run.outputDirectory().resolve(ArtifactNames.DISTILL_REPORT);
+            OutputDirectory.requireWritable(distilledFile, reportFile);
             if (input.sha256().equals(run.modelSha256())) {
                 listener.stage("Nothing to distil: the input is " + input.explanation() + ", which is <model> "
                         + "itself, and distilling a model into itself changes nothing. Run prune before distill, or "

@@ -4,6 +4,7 @@ import io.github.yoloslim.InvalidInputException;
 import io.github.yoloslim.cache.ArtifactNames;
 import io.github.yoloslim.cache.AtomicFiles;
 import io.github.yoloslim.cache.Json;
+import io.github.yoloslim.cache.OutputDirectory;
 import io.github.yoloslim.cache.PipelineStage;
 import io.github.yoloslim.cache.PluginVersion;
 import io.github.yoloslim.cache.Sha256;
@@ -101,6 +102,7 @@ public final class EngineFactory {
         }
         Path planFile = outputDirectory.resolve(ArtifactNames.plan(request.model()));
         Path manifestFile = outputDirectory.resolve(ArtifactNames.ENGINE_MANIFEST);
+        OutputDirectory.requireWritable(planFile, manifestFile);
         if (run.upToDate(key).isPresent()) {
             listener.stage("Engine up to date: " + planFile.getFileName() + " matches " + inputFile.getFileName()
                     + ", the settings, TensorRT " + environment.tensorRtVersion() + " and the " + environment.gpuName());

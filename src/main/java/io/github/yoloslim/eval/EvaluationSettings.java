@@ -34,9 +34,6 @@ public record EvaluationSettings(DecodeSettings decode, ModelOverrides overrides
         if (batchSize < 0) {
             throw invalid("batchSize", batchSize, "0 (automatic) or a positive batch size");
         }
-        if (overrides.imageSize() < 0 || overrides.imageSize() % 32 != 0) {
-            throw invalid("imageSize", overrides.imageSize(), "0 (from the model) or a multiple of 32, e.g. 640");
-        }
     }
 
     /** The threads to use: the configured count, else one per available processor. */

@@ -108,6 +108,7 @@ public final class ModelEvaluator {
                     + " classes have no dataset category and their detections are dropped: " + mapping.unmapped());
         }
         listener.detail(role + " " + modelFile.getFileName() + ": " + info.summary());
+        info.batchNote(role + " " + modelFile.getFileName()).ifPresent(listener::stage);
 
         List<Detection> detections = new ArrayList<>();
         List<Long> evaluatedIds = new ArrayList<>();

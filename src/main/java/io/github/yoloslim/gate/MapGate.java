@@ -2,6 +2,7 @@ package io.github.yoloslim.gate;
 
 import ai.onnxruntime.OrtException;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import io.github.yoloslim.InvalidInputException;
 import io.github.yoloslim.cache.ArtifactNames;
 import io.github.yoloslim.cache.AtomicFiles;
 import io.github.yoloslim.cache.DirectoryLock;
@@ -24,6 +25,7 @@ import io.github.yoloslim.eval.EvaluationSettings;
 import io.github.yoloslim.eval.ModelEvaluation;
 import io.github.yoloslim.eval.ModelEvaluator;
 import io.github.yoloslim.onnx.OnnxModel;
+import io.github.yoloslim.onnx.YoloModelInfo;
 import io.github.yoloslim.onnx.YoloModelInspector;
 import io.github.yoloslim.progress.ProgressListener;
 
@@ -31,6 +33,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.function.Supplier;
 
@@ -41,6 +45,9 @@ import java.util.function.Supplier;
  * rerun with nothing changed evaluates nothing.
  */
 public final class MapGate {
+
+    /** A baseline below this prints as mAP50-95 0.000: every candidate passes a drop limit against it. */
+    static final double SILENT_BASELINE_MAP = 0.0005;
 
     private final ProgressListener listener;
     private final Supplier<EngineBuilder> engines;
@@ -60,6 +67,10 @@ public final class MapGate {
             throws IOException, OrtException, EngineUnavailableException {
         Path outputDirectory = OutputDirectory.prepare(request.outputDirectory());
         try (DirectoryLock lock = DirectoryLock.acquire(outputDirectory, listener)) {
+            // The evaluation cache is written after each evaluation, the reports at the end: check them first.
+            OutputDirectory.requireWritable(request.reportFile(), GateSummaries.markdownFile(request.reportFile()),
+                    GateSummaries.junitFile(request.reportFile()), outputDirectory.resolve(ArtifactNames.EVALUATION_CACHE)
+                            .resolve("evaluation.json"));
             // A report left by an earlier run must not stand for this one if this one is interrupted.
             Files.deleteIfExists(request.reportFile());
             Files.deleteIfExists(GateSummaries.markdownFile(request.reportFile()));
@@ -81,8 +92,16 @@ public final class MapGate {
 
         // The baseline's class names name the classes of a YOLO-layout dataset without a data.yaml.
         OnnxModel baselineModel = OnnxModel.parse(baselineBytes, baselineParameter);
-        var baselineInfo = YoloModelInspector.inspect(baselineModel, baselineParameter,
+        YoloModelInfo baselineInfo = YoloModelInspector.inspect(baselineModel, baselineParameter,
                 request.evaluation().overrides());
+        // An engine's input, output and classes are those of its source model.
+        OnnxModel candidateModel = ArtifactNames.isPlan(chosen.file())
+                ? OnnxModel.load(EngineManifest.sourceOf(candidateBytes, request.model(), chosen.parameter()),
+                        chosen.parameter())
+                : OnnxModel.parse(candidateBytes, chosen.parameter());
+        requireSameClasses(baselineInfo, baselineParameter + " " + baselineFile.getFileName(),
+                YoloModelInspector.inspect(candidateModel, chosen.parameter(), request.evaluation().overrides()),
+                chosen.parameter() + " " + chosen.file().getFileName());
         long loadStart = System.nanoTime();
         LoadedDataset loaded = DatasetLoader.load(request.dataset(), baselineInfo.classNames());
         Dataset dataset = loaded.dataset();
@@ -98,8 +117,7 @@ public final class MapGate {
         if (candidateBytes.sha256().equals(baselineBytes.sha256())) {
             candidate = sameAsBaseline(baseline, chosen.file());
         } else if (ArtifactNames.isPlan(chosen.file())) {
-            // The engine that ships, run on the GPU; its input, output and classes are its source model's.
-            Path source = EngineManifest.sourceOf(candidateBytes, request.model(), chosen.parameter());
+            // The engine that ships, run on the GPU.
             EngineBuilder builder = engines.get();
             EngineEnvironment environment = builder.probe();
             if (!environment.available()) {
@@ -109,11 +127,11 @@ public final class MapGate {
                         + "for, or point <candidate> at an ONNX model.");
             }
             candidate = evaluateCached(new ModelEvaluator(request.evaluation(), listener, builder::open),
-                    candidateBytes, OnnxModel.load(source, chosen.parameter()), chosen.parameter(), "candidate",
+                    candidateBytes, candidateModel, chosen.parameter(), "candidate",
                     dataset, datasetFingerprint, request);
         } else {
-            candidate = evaluateCached(evaluator, candidateBytes, OnnxModel.parse(candidateBytes, chosen.parameter()),
-                    chosen.parameter(), "candidate", dataset, datasetFingerprint, request);
+            candidate = evaluateCached(evaluator, candidateBytes, candidateModel, chosen.parameter(), "candidate",
+                    dataset, datasetFingerprint, request);
         }
         String candidateChoice = chosen.choice();
 
@@ -140,6 +158,14 @@ public final class MapGate {
                             ? String.format(Locale.ROOT, " and above <minMap>%.3f</minMap>", request.minMap()) : "");
         }
 
+        if (baselineMap < SILENT_BASELINE_MAP) {
+            String warning = String.format(Locale.ROOT, "The baseline %s scores mAP50-95 %.3f on this dataset, so the "
+                    + "gate says nothing about the candidate: no candidate can drop below it. Check that <dataset> "
+                    + "(and <annotations>) hold the images and classes %s was trained for.", baselineFile.getFileName(),
+                    baselineMap, baselineParameter);
+            listener.warn(warning);
+            message = message + " Warning: " + warning;
+        }
         logTable(baseline.evaluation(), candidate.evaluation(), drop, verdict);
         EvaluationSettings evaluation = request.evaluation();
         DecodeSettings decode = evaluation.decode();
@@ -161,6 +187,34 @@ public final class MapGate {
     }
 
     private record Cached(ModelEvaluation evaluation, boolean upToDate) {
+    }
+
+    /**
+     * Refuses to compare models of different classes: the drop would measure the class sets, not the pruning or
+     * quantization, and pruning or quantizing never changes the classes.
+     */
+    private static void requireSameClasses(YoloModelInfo baseline, String baselineName, YoloModelInfo candidate,
+            String candidateName) {
+        if (baseline.numClasses() != candidate.numClasses()) {
+            throw new InvalidInputException("The candidate " + candidateName + " has " + candidate.numClasses()
+                    + " classes but the baseline " + baselineName + " has " + baseline.numClasses() + ": the classes "
+                    + "differ, so the mAP drop would not measure pruning or quantization (which keep the classes). "
+                    + "Compare models of the same classes: point <candidate> or <baseline> at the right model.");
+        }
+        List<String> missing = new ArrayList<>(lowerCase(baseline.classNames()));
+        missing.removeAll(lowerCase(candidate.classNames()));
+        if (!missing.isEmpty()) {
+            throw new InvalidInputException("The candidate " + candidateName + " and the baseline " + baselineName
+                    + " both have " + baseline.numClasses() + " classes, but the classes differ (the baseline's "
+                    + missing.subList(0, Math.min(5, missing.size())) + (missing.size() > 5 ? " and " + (missing.size()
+                    - 5) + " more" : "") + " are not the candidate's), so the mAP drop would not measure pruning or "
+                    + "quantization. Compare models of the same classes: point <candidate> or <baseline> at the right "
+                    + "model.");
+        }
+    }
+
+    private static List<String> lowerCase(List<String> names) {
+        return names.stream().map(name -> name.toLowerCase(Locale.ROOT)).toList();
     }
 
     private Cached sameAsBaseline(Cached baseline, Path candidateFile) {

@@ -1,5 +1,6 @@
 package io.github.yoloslim.mojo;
 
+import io.github.yoloslim.Choices;
 import io.github.yoloslim.InvalidInputException;
 import io.github.yoloslim.engine.BatchProfile;
 import io.github.yoloslim.engine.BuildEngineRequest;
@@ -73,7 +74,7 @@ public class BuildEngineMojo extends AbstractYoloSlimMojo {
 
     /** Attach the plan to the project, so {@code install} and {@code deploy} publish it. */
     @Parameter(property = "yoloslim.engine.attach", defaultValue = "true")
-    boolean attach;
+    String attach;
 
     /** The attached plan's classifier; {@code auto} names the TensorRT version and GPU architecture. */
     @Parameter(property = "yoloslim.engine.classifier", defaultValue = "auto")
@@ -121,7 +122,7 @@ public class BuildEngineMojo extends AbstractYoloSlimMojo {
             }
             throw new MojoFailureException(e.getMessage() + details, e);
         }
-        if (attach && result.plan() != null) {
+        if (Choices.flag(attach, "attach") && result.plan() != null) {
             projectHelper.attachArtifact(project, "plan", result.classifier(), result.plan().toFile());
             getLog().info("Attached " + result.plan().getFileName() + " as type plan, classifier "
                     + result.classifier());

@@ -1,5 +1,6 @@
 package io.github.yoloslim.mojo;
 
+import io.github.yoloslim.Choices;
 import io.github.yoloslim.InvalidInputException;
 import io.github.yoloslim.data.DatasetSpec;
 import io.github.yoloslim.eval.DecodeSettings;
@@ -103,7 +104,7 @@ public class PruneMojo extends AbstractTrainingMojo {
      * {@code calibrationImages}.
      */
     @Parameter(property = "yoloslim.prune.sensitivity", defaultValue = "true")
-    boolean sensitivity;
+    String sensitivity;
 
     /**
      * Least squares' ridge λ, relative to the mean diagonal of the normal equations, pulling each re-solved Conv
@@ -153,7 +154,7 @@ public class PruneMojo extends AbstractTrainingMojo {
 
     /** Whether a search that finds no ratio within {@code targetMapDrop} fails the build; else the model stays unpruned. */
     @Parameter(property = "yoloslim.prune.failWhenNoReduction", defaultValue = "false")
-    boolean failWhenNoReduction;
+    String failWhenNoReduction;
 
     /** The search's evaluation images, read as {@code verify-map} reads them. */
     @Parameter(property = "yoloslim.dataset", defaultValue = "${project.basedir}/src/test/yolo/val")
@@ -206,6 +207,7 @@ public class PruneMojo extends AbstractTrainingMojo {
             calibration = Optional.empty();
         }
         ModelOverrides overrides = new ModelOverrides(imageSize, List.of());
+        boolean failWithoutReduction = Choices.flag(failWhenNoReduction, "failWhenNoReduction");
         if (searchDistillEpochs < 0 || searchDistillEpochs > 0 && targetMapDrop == 0) {
             throw new InvalidInputException("<searchDistillEpochs>" + searchDistillEpochs + "</searchDistillEpochs> "
                     + (searchDistillEpochs < 0 ? "is out of range: use 0 (evaluate candidates as pruned) or a "
@@ -221,12 +223,11 @@ public class PruneMojo extends AbstractTrainingMojo {
                     new DatasetSpec(dataset.toPath().normalize(), optionalPath(annotations, "auto"),
                             datasetFormat(datasetFormat), maxEvaluationImages),
                     new EvaluationSettings(DecodeSettings.VALIDATION, overrides, threads, 0, unreadableImages()),
-                    failWhenNoReduction, distillation));
+                    failWithoutReduction, distillation));
         }
         return new PruneRequest(model.toPath().normalize(), ImportanceCriterion.parse(criterion, "criterion"),
                 new SelectionSettings(ratio, threshold, minChannels, minKeptFraction, roundTo),
-                new RecoverySettings(RecoveryMethod.parse(recovery, "recovery"), ridge, rowsPerUnknown), sensitivity,
-                search,
-                calibration, maxPruneImages, overrides, threads, unreadableImages(), outputDirectory.toPath());
+                new RecoverySettings(RecoveryMethod.parse(recovery, "recovery"), ridge, rowsPerUnknown),
+                Choices.flag(sensitivity, "sensitivity"), search, calibration, maxPruneImages, overrides, threads, unreadableImages(), outputDirectory.toPath());
     }
 }

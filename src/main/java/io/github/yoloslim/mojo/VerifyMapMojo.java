@@ -1,5 +1,6 @@
 package io.github.yoloslim.mojo;
 
+import io.github.yoloslim.Choices;
 import io.github.yoloslim.data.DatasetSpec;
 import io.github.yoloslim.engine.EngineBuilder;
 import io.github.yoloslim.eval.DecodeSettings;
@@ -85,7 +86,7 @@ public class VerifyMapMojo extends AbstractImageMojo {
      * keeps only each box's best class, as deployments decode.
      */
     @Parameter(property = "yoloslim.verify.multiLabel", defaultValue = "true")
-    boolean multiLabel;
+    String multiLabel;
 
     /** The square input size to run at; 0 takes it from the model. */
     @Parameter(property = "yoloslim.imageSize", defaultValue = "0")
@@ -132,7 +133,8 @@ public class VerifyMapMojo extends AbstractImageMojo {
 
     VerifyMapRequest request() {
         EvaluationSettings evaluation = new EvaluationSettings(
-                new DecodeSettings(confidenceThreshold, iouThreshold, maxDetections, multiLabel),
+                new DecodeSettings(confidenceThreshold, iouThreshold, maxDetections,
+                        Choices.flag(multiLabel, "multiLabel")),
                 new ModelOverrides(imageSize, classNames == null ? List.of() : classNames), threads, batchSize,
                 unreadableImages());
         DatasetSpec datasetSpec = new DatasetSpec(dataset.toPath().normalize(), optionalPath(annotations, "auto"),

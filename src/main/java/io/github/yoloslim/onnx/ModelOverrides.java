@@ -1,5 +1,7 @@
 package io.github.yoloslim.onnx;
 
+import io.github.yoloslim.InvalidInputException;
+
 import java.util.List;
 
 /**
@@ -14,6 +16,10 @@ public record ModelOverrides(int imageSize, List<String> classNames) {
     public static final ModelOverrides NONE = new ModelOverrides(0, List.of());
 
     public ModelOverrides {
+        if (imageSize < 0 || imageSize % 32 != 0) {
+            throw new InvalidInputException("<imageSize>" + imageSize + "</imageSize> is out of range: use 0 (from "
+                    + "the model) or a multiple of 32, e.g. 640.");
+        }
         classNames = List.copyOf(classNames);
     }
 }

@@ -1,5 +1,8 @@
 package io.github.yoloslim.onnx;
 
+import ai.onnx.proto.OnnxMl.AttributeProto;
+import ai.onnx.proto.OnnxMl.NodeProto;
+import ai.onnx.proto.OnnxMl.TensorProto;
 import ai.onnx.proto.OnnxMl.ValueInfoProto;
 import io.github.yoloslim.InvalidInputException;
 import org.yaml.snakeyaml.LoaderOptions;
@@ -87,15 +90,45 @@ public final class YoloModelInspector {
             }
             namesSource = "generated: the model has no 'names' metadata; set <classNames> to map classes by name";
         } else if (names.size() + 4 != attributes) {
-            throw new InvalidInputException(what + " outputs " + (attributes - 4) + " class scores but "
-                    + names.size() + " class names are " + namesSource.replace("from ", "given ")
-                    + ". Give one name per class in <classNames>, in class-index order.");
+            throw new InvalidInputException(configured
+                    ? "<classNames> gives " + names.size() + " class names but " + what + " outputs "
+                            + (attributes - 4) + " class scores. Give all " + (attributes - 4) + " class names in "
+                            + "<classNames>, in class-index order, or remove <classNames> to use the model's own."
+                    : what + " outputs " + (attributes - 4) + " class scores but its 'names' metadata has "
+                            + names.size() + " class names. Give one name per class in <classNames>, in "
+                            + "class-index order.");
         }
 
         int[] size = inputSize(inputShape, metadata.get("imgsz"), overrides.imageSize(), what);
         int fixedBatch = (int) Math.max(0, inputShape.size(0));
         return new YoloModelInfo(inputName, inputShape, outputName, outputShape, layout, names, namesSource, size[0],
-                size[1], fixedBatch);
+                size[1], fixedBatch, fixedBatch > 0 ? 0 : batchFixedInside(graph));
+    }
+
+    /**
+     * The batch a Reshape to a constant shape with a positive first dimension fixes, or 0: an export with a
+     * symbolic input batch but a traced {@code [1, ...]} reshape inside runs batch 1 only, and ONNX Runtime refuses
+     * any other with a Reshape error.
+     */
+    private static int batchFixedInside(GraphView graph) {
+        for (NodeProto node : graph.graph().getNodeList()) {
+            if (!node.getOpType().equals("Reshape") || node.getInputCount() < 2
+                    || graph.initializer(node.getInput(0)).isPresent()) {
+                continue;
+            }
+            Optional<TensorProto> shape = graph.initializer(node.getInput(1)).or(() -> graph.producer(node.getInput(1))
+                    .filter(producer -> producer.getOpType().equals("Constant"))
+                    .flatMap(constant -> constant.getAttributeList().stream()
+                            .filter(attribute -> attribute.getName().equals("value")).findFirst())
+                    .map(AttributeProto::getT));
+            if (shape.isPresent() && shape.get().getDataType() == TensorProto.DataType.INT64_VALUE) {
+                long[] dims = GraphView.longs(shape.get());
+                if (dims.length > 1 && dims[0] > 0) {
+                    return Math.toIntExact(dims[0]);
+                }
+            }
+        }
+        return 0;
     }
 
     private static boolean fits(TensorShape output, List<String> names) {

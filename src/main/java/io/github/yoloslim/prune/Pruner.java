@@ -5,6 +5,7 @@ import io.github.yoloslim.InvalidInputException;
 import io.github.yoloslim.cache.ArtifactNames;
 import io.github.yoloslim.cache.AtomicFiles;
 import io.github.yoloslim.cache.Json;
+import io.github.yoloslim.cache.OutputDirectory;
 import io.github.yoloslim.cache.PipelineStage;
 import io.github.yoloslim.cache.PluginVersion;
 import io.github.yoloslim.cache.StageKey;
@@ -20,6 +21,7 @@ import io.github.yoloslim.onnx.YoloModelInfo;
 import io.github.yoloslim.onnx.YoloModelInspector;
 import io.github.yoloslim.progress.ProgressListener;
 import io.github.yoloslim.prune.ChannelStatistics.TensorStatistics;
+import io.github.yoloslim.quantize.QdqPlacement;
 import io.github.yoloslim.runtime.ImageBatches;
 
 import java.io.IOException;
@@ -60,6 +62,8 @@ public final class Pruner {
                 listener)) {
             StageInput input = run.input(Optional.empty());
             OnnxModel model = OnnxModel.load(input.file(), input.parameter());
+            QdqPlacement.refuseQuantized(model, input.parameter(), "prune the float model (the plain `yolo export "
+                    + "format=onnx` export) and calibrate the pruned one: prune comes before calibrate");
             YoloModelInfo info = YoloModelInspector.inspect(model, input.parameter(), request.overrides());
             Optional<ImageSelection> selected = request.calibrationImages().isPresent()
                     ? Optional.of(ImageSelection.from(request.calibrationImages().get(), "calibrationImages",
@@ -95,6 +99,7 @@ public final class Pruner {
             Path outputDirectory = run.outputDirectory();
             Path prunedFile = outputDirectory.resolve(ArtifactNames.prunedModel(request.model()));
             Path reportFile = outputDirectory.resolve(ArtifactNames.PRUNE_REPORT);
+            OutputDirectory.requireWritable(prunedFile, reportFile);
             if (run.upToDate(key).isPresent()) {
                 PruneReport previous = Json.mapper().readValue(reportFile.toFile(), PruneReport.class);
                 listener.stage("Pruning up to date: " + prunedFile.getFileName() + " matches the model and settings ("

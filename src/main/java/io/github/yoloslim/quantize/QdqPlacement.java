@@ -109,7 +109,7 @@ public final class QdqPlacement {
      */
     public static QdqPlacement plan(OnnxModel model, QdqOptions options) {
         List<NodeProto> nodes = model.graph().getNodeList();
-        refuseQuantized(model);
+        refuseQuantized(model, "<model>", "give the float model (the plain `yolo export format=onnx` export)");
         boolean opsetBump = checkOpset(model, nodes);
         checkExclusions(model, nodes, options);
         GraphView view = model.graphView();
@@ -228,13 +228,19 @@ public final class QdqPlacement {
         return counts;
     }
 
-    private static void refuseQuantized(OnnxModel model) {
+    /**
+     * Refuses a model that holds quantization operators, which the float-model stages cannot handle.
+     *
+     * @param parameter the setting the model came from, e.g. {@code <model>}
+     * @param fix what to give instead, for the message
+     */
+    public static void refuseQuantized(OnnxModel model, String parameter, String fix) {
         Map<String, Integer> counts = quantizationNodes(model);
         if (!counts.isEmpty()) {
             String found = counts.entrySet().stream().map(e -> e.getValue() + " " + e.getKey())
                     .collect(Collectors.joining(", "));
-            throw new InvalidInputException("<model> " + model.source() + " is already quantized (" + found
-                    + " nodes); give the float model (the plain `yolo export format=onnx` export).");
+            throw new InvalidInputException(parameter + " " + model.source() + " is already quantized (" + found
+                    + " nodes); " + fix + ".");
         }
     }
 

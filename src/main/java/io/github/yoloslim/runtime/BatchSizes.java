@@ -9,7 +9,10 @@ public final class BatchSizes {
     private BatchSizes() {
     }
 
-    /** The batch to run a model with: its own fixed batch, else the configured one, else {@link #AUTOMATIC}. */
+    /**
+     * The batch to run a model with: the one it fixes ({@code YoloModelInfo.requiredBatch()}), else the configured
+     * one, else {@link #AUTOMATIC}.
+     */
     public static int resolve(int configured, int fixedBatch) {
         return fixedBatch > 0 ? fixedBatch : configured > 0 ? configured : AUTOMATIC;
     }

@@ -10,9 +10,9 @@ public interface Detector extends AutoCloseable {
     /** The model's input, output and classes. */
     YoloModelInfo info();
 
-    /** How many images one {@link #run} may take: the model's fixed batch, else {@code preferred}. */
+    /** How many images one {@link #run} may take: the batch the model fixes, else {@code preferred}. */
     default int batchCapacity(int preferred) {
-        return info().fixedBatch() > 0 ? info().fixedBatch() : Math.max(1, preferred);
+        return info().requiredBatch() > 0 ? info().requiredBatch() : Math.max(1, preferred);
     }
 
     /**

@@ -162,11 +162,14 @@ class DatasetLoaderTest {
     }
 
     @Test
-    void unreadableYoloImageIsAnInputError() throws IOException {
+    void unreadableYoloImageIsKeptWithoutBoxesForTheUnreadableImagePolicy() throws IOException {
         Path bad = Files.write(root.resolve("images/val/bad.jpg"), new byte[] {(byte) 0xFF, (byte) 0xD8, (byte) 0xFF, 1});
+        Files.writeString(root.resolve("labels/val/bad.txt"), "0 0.5 0.5 0.5 0.5\n");
 
-        assertThatThrownBy(() -> DatasetLoader.load(root, null, null, 0)).isInstanceOf(InvalidInputException.class)
-                .hasMessageContaining(bad.toString()).hasMessageContaining("fix or remove the image");
+        LoadedDataset loaded = DatasetLoader.load(root, null, null, 0);
+        assertThat(loaded.dataset().images()).contains(new DatasetImage(3, bad, 0, 0));
+        assertThat(loaded.dataset().annotations()).noneMatch(box -> box.imageId() == 3);
+        assertThat(loaded.notes()).contains("1 image could not be read and is left to <onUnreadableImage>");
     }
 
     @Test

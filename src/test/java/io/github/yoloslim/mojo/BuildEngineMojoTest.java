@@ -87,7 +87,7 @@ class BuildEngineMojoTest {
         assertThat(mojo.workspaceMiB).isEqualTo(2048);
         assertThat(mojo.optimizationLevel).isEqualTo(3);
         assertThat(mojo.onMissingTensorRt).isEqualTo("fail");
-        assertThat(mojo.attach).isTrue();
+        assertThat(mojo.attach).isEqualTo("true");
         assertThat(mojo.classifier).isEqualTo("auto");
         assertThat(mojo.engineInput).isEqualTo("auto");
         assertThat(mojo.skipEngine).isFalse();

@@ -270,6 +270,17 @@ class CalibrateMojoTest {
 
     @Test
     @InjectMojo(goal = "calibrate", pom = POM)
+    void aNegativeImageSizeIsRefusedNamingTheElement(CalibrateMojo mojo) {
+        configure(mojo, output("negative-size"));
+        mojo.imageSize = -1;
+        assertThatThrownBy(mojo::execute).isInstanceOf(MojoFailureException.class)
+                .hasMessage("<imageSize>-1</imageSize> is out of range: use 0 (from the model) or a multiple of 32, "
+                        + "e.g. 640.");
+        assertThat(output("negative-size").resolve("tiny.int8.onnx")).doesNotExist();
+    }
+
+    @Test
+    @InjectMojo(goal = "calibrate", pom = POM)
     void anAlreadyQuantizedModelIsRefused(CalibrateMojo mojo) throws Exception {
         Path out = output("twice");
         configure(mojo, out);

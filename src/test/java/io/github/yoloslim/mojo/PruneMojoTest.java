@@ -80,12 +80,12 @@ class PruneMojoTest {
         assertThat(mojo.recovery).isEqualTo("auto");
         assertThat(mojo.ridge).isEqualTo(0.1);
         assertThat(mojo.rowsPerUnknown).isEqualTo(32);
-        assertThat(mojo.sensitivity).isTrue();
+        assertThat(mojo.sensitivity).isEqualTo("true");
         assertThat(mojo.targetMapDrop).isEqualTo(0);
         assertThat(mojo.maxRatio).isEqualTo(0.5);
         assertThat(mojo.searchSteps).isEqualTo(8);
         assertThat(mojo.searchResolution).isEqualTo(0.1);
-        assertThat(mojo.failWhenNoReduction).isFalse();
+        assertThat(mojo.failWhenNoReduction).isEqualTo("false");
     }
 
     @Test
@@ -211,6 +211,41 @@ class PruneMojoTest {
         assertThatThrownBy(mojo::execute).isInstanceOf(MojoFailureException.class)
                 .hasMessageContaining("'classify' model");
         assertThat(dir.resolve("bad/tiny.pruned.onnx")).doesNotExist();
+    }
+
+    @Test
+    @InjectMojo(goal = "prune", pom = POM)
+    void aFolderAtTheOutputPathFailsBeforePruning(PruneMojo mojo) throws Exception {
+        configure(mojo, "blocked");
+        Path blocked = Files.createDirectories(dir.resolve("blocked/tiny.pruned.onnx"));
+        assertThatThrownBy(mojo::execute).isInstanceOf(MojoFailureException.class)
+                .hasMessageStartingWith(blocked + " is a folder, but yolo-slim writes a file there.");
+        assertThat(log.infos()).noneMatch(line -> line.startsWith("Pruning "));
+    }
+
+    @Test
+    @InjectMojo(goal = "prune", pom = POM)
+    void anAlreadyQuantizedModelIsRefusedBeforeCalibrate(PruneMojo mojo) throws Exception {
+        // The tiny detector with its input behind a QuantizeLinear/DequantizeLinear pair, as calibrate writes them.
+        var proto = TinyDetectors.convolutional(32, List.of("person", "car"), 7);
+        var graph = proto.getGraph().toBuilder();
+        graph.addInitializer(TinyDetectors.floats("images_scale", new float[] {1 / 255f}));
+        graph.addInitializer(ai.onnx.proto.OnnxMl.TensorProto.newBuilder().setName("images_zero")
+                .setDataType(ai.onnx.proto.OnnxMl.TensorProto.DataType.UINT8_VALUE).addInt32Data(0));
+        graph.addNode(0, TinyDetectors.node("DequantizeLinear", List.of("images_q", "images_scale", "images_zero"),
+                "images_dq"));
+        graph.addNode(0, TinyDetectors.node("QuantizeLinear", List.of("images", "images_scale", "images_zero"),
+                "images_q"));
+        graph.setNode(2, graph.getNode(2).toBuilder().setInput(0, "images_dq"));
+        Path quantized = dir.resolve("tiny.int8.onnx");
+        OnnxModel.of(proto.toBuilder().setGraph(graph).build()).save(quantized);
+        configure(mojo, "quantized");
+        mojo.model = quantized.toFile();
+        assertThatThrownBy(mojo::execute).isInstanceOf(MojoFailureException.class)
+                .hasMessage("<model> " + quantized + " is already quantized (1 DequantizeLinear, 1 QuantizeLinear "
+                        + "nodes); prune the float model (the plain `yolo export format=onnx` export) and calibrate "
+                        + "the pruned one: prune comes before calibrate.");
+        assertThat(dir.resolve("quantized/tiny.int8.pruned.onnx")).doesNotExist();
     }
 
     @Test

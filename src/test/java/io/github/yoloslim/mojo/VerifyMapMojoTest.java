@@ -95,7 +95,7 @@ class VerifyMapMojoTest {
         assertThat(mojo.confidenceThreshold).isEqualTo(0.001);
         assertThat(mojo.iouThreshold).isEqualTo(0.7);
         assertThat(mojo.maxDetections).isEqualTo(300);
-        assertThat(mojo.multiLabel).isTrue();
+        assertThat(mojo.multiLabel).isEqualTo("true");
         assertThat(mojo.candidate).isEqualTo("auto");
         assertThat(mojo.baseline).isEqualTo("model");
         assertThat(mojo.annotations).isEqualTo("auto");
@@ -104,6 +104,17 @@ class VerifyMapMojoTest {
         assertThat(mojo.threads).isZero();
         assertThat(mojo.skip).isFalse();
         assertThat(mojo.skipVerify).isFalse();
+    }
+
+    @Test
+    @InjectMojo(goal = "verify-map", pom = POM)
+    void aSwitchThatIsNeitherTrueNorFalseIsRefusedNamingTheElement(VerifyMapMojo mojo) {
+        configure(mojo, null);
+        mojo.multiLabel = "maybe";
+        assertThatThrownBy(mojo::execute).isInstanceOf(MojoFailureException.class)
+                .hasMessage("<multiLabel>maybe</multiLabel> is not a valid choice: use true or false.");
+        mojo.multiLabel = " FALSE ";
+        assertThat(mojo.request().evaluation().decode().multiLabel()).isFalse();
     }
 
     @Test

@@ -68,8 +68,21 @@ class YoloModelInspectorTest {
         OnnxModel model = saveAndLoad(TinyDetectors.constant(64, 1, NAMES, 84, List.of()));
         assertThatThrownBy(() -> YoloModelInspector.inspect(model, "<model>", new ModelOverrides(0, List.of("a"))))
                 .isInstanceOf(InvalidInputException.class)
-                .hasMessageContaining("outputs 3 class scores but 1 class names")
-                .hasMessageContaining("<classNames>");
+                .hasMessageContaining("<classNames> gives 1 class names but <model>")
+                .hasMessageContaining("outputs 3 class scores");
+    }
+
+    @Test
+    void tooFewConfiguredNamesNameClassNamesBothCountsAndTheFix() throws Exception {
+        List<String> eighty = java.util.stream.IntStream.range(0, 80).mapToObj(i -> "c" + i).toList();
+        OnnxModel model = saveAndLoad(TinyDetectors.constant(64, 1, eighty, 8400, List.of()));
+        for (List<String> given : List.of(eighty.subList(0, 20), eighty.subList(0, 1), eighty.subList(0, 79))) {
+            assertThatThrownBy(() -> YoloModelInspector.inspect(model, "<model>", new ModelOverrides(0, given)))
+                    .isInstanceOf(InvalidInputException.class)
+                    .hasMessageStartingWith("<classNames> gives " + given.size() + " class names but <model> ")
+                    .hasMessageContaining("outputs 80 class scores. Give all 80 class names in <classNames>")
+                    .hasMessageNotContaining("head");
+        }
     }
 
     @Test

@@ -181,7 +181,7 @@ public final class YoloGraphs {
     /** What the pipeline would know of a graph built in code with one square input and output, for runs. */
     static YoloModelInfo info(String input, int size, String output, long... outputDims) {
         return new YoloModelInfo(input, TensorShape.fixed(1, 3, size, size), output, TensorShape.fixed(outputDims),
-                OutputLayout.ATTRIBUTES_FIRST, List.of("a"), "test", size, size, 1);
+                OutputLayout.ATTRIBUTES_FIRST, List.of("a"), "test", size, size, 1, 0);
     }
 
     /** {@code count} seeded noise images of {@code size}² in {@code folder}, in file order. */
