@@ -37,8 +37,11 @@ abstract class AbstractTrainingMojo extends AbstractImageMojo {
     @Parameter(property = "yoloslim.distill.imageSize", defaultValue = "0")
     int trainingImageSize;
 
-    /** AdamW's peak learning rate. */
-    @Parameter(property = "yoloslim.distill.learningRate", defaultValue = "1e-4")
+    /**
+     * AdamW's peak learning rate, relative to each weight tensor's scale: a step moves a weight by about this
+     * fraction of its tensor's RMS (folded BatchNorm leaves the layers' scales far apart).
+     */
+    @Parameter(property = "yoloslim.distill.learningRate", defaultValue = "2e-3")
     double learningRate;
 
     /** Steps of linear warm-up from 0 to {@code learningRate}, then a cosine decay. */

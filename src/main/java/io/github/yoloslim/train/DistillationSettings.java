@@ -10,7 +10,7 @@ import io.github.yoloslim.InvalidInputException;
  * @param imageSize the square training input (a multiple of 32), or {@link #MODEL_SIZE} for the teacher's own;
  *        the head's tensors are compared before the decode, so it may differ from the size the model was
  *        exported at
- * @param learningRate AdamW's peak learning rate
+ * @param learningRate AdamW's peak learning rate, relative to each trained tensor's RMS at the start
  * @param warmupSteps steps of linear warm-up from 0 to the peak, then a cosine decay to
  *        {@code finalLearningRate × learningRate} at the last step
  * @param weightDecay AdamW's decoupled weight decay

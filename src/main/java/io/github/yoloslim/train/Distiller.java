@@ -31,6 +31,7 @@ import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -53,6 +54,9 @@ public final class Distiller {
 
     /** How often a long epoch reports progress. */
     private static final long PROGRESS_INTERVAL_NANOS = 60_000_000_000L;
+
+    /** The smallest {@link #stepScale}: tensors that start at (about) zero still move. */
+    private static final float MIN_STEP_SCALE = 1e-3f;
 
     private final ProgressListener listener;
 
@@ -85,7 +89,10 @@ public final class Distiller {
         AugmentedImages inputs = new AugmentedImages(settings.imageSize(), settings.augmentation());
         int stepsPerEpoch = (images.size() + settings.batch() - 1) / settings.batch();
         int totalSteps = stepsPerEpoch * settings.epochs();
-        Optimizer optimizer = Optimizer.adamW().optLearningRateTracker(schedule(settings, totalSteps))
+        Tracker schedule = schedule(settings, totalSteps);
+        Map<String, Float> stepScales = new HashMap<>();
+        Optimizer optimizer = Optimizer.adamW().optLearningRateTracker((parameter, update) ->
+                schedule.getNewValue(update) * stepScales.get(parameter))
                 .optWeightDecays((float) settings.weightDecay()).build();
         listener.stage(String.format(Locale.ROOT, "Distilling %s from %s: %d images, %d epochs of %d steps (batch %d, "
                 + "%d×%d), on %s with %d threads", request.student().source(), request.teacher().source(),
@@ -106,6 +113,7 @@ public final class Distiller {
                 DistillationLoss loss = new DistillationLoss(settings.losses(), teacherHead, studentHead, manager)) {
             Map<String, NDArray> trained = new LinkedHashMap<>(student.parameters());
             trained.putAll(loss.adapters());
+            trained.forEach((name, values) -> stepScales.put(name, stepScale(values)));
             long lastReport = System.nanoTime();
             for (int epoch = 1; epoch <= settings.epochs(); epoch++) {
                 long epochStart = System.nanoTime();
@@ -221,6 +229,18 @@ public final class Distiller {
             nanos[3] += t3 - t2;
             nanos[4] += t4 - t3;
             return new StepLoss(total, terms.box(), terms.classes(), terms.features());
+        }
+    }
+
+    /**
+     * The learning rate is relative: with BatchNorm folded into the convolutions, the weights' scales differ from
+     * layer to layer by two orders of magnitude, and Adam moves every weight by about the rate per step, so each
+     * tensor's steps are scaled by its RMS at the start (floored, for tensors that start at zero). Measured on
+     * yolov8n −36 %: 0.1372 → 0.1545 mAP50-95 after the same 3 epochs against the best absolute rate.
+     */
+    private static float stepScale(NDArray values) {
+        try (NDArray square = values.square(); NDArray mean = square.mean()) {
+            return Math.max((float) Math.sqrt(mean.getFloat()), MIN_STEP_SCALE);
         }
     }
 

@@ -90,7 +90,7 @@ class DistillMojoTest {
         assertThat(mojo.epochs).isEqualTo(3);
         assertThat(mojo.trainingBatch).isEqualTo(4);
         assertThat(mojo.trainingImageSize).isZero();
-        assertThat(mojo.learningRate).isEqualTo(1e-4);
+        assertThat(mojo.learningRate).isEqualTo(2e-3);
         assertThat(mojo.warmupSteps).isEqualTo(50);
         assertThat(mojo.finalLearningRate).isEqualTo(0.01);
         assertThat(mojo.weightDecay).isZero();

@@ -82,6 +82,7 @@ class PruneMojoTest {
         assertThat(mojo.rowsPerUnknown).isEqualTo(32);
         assertThat(mojo.sensitivity).isEqualTo("true");
         assertThat(mojo.targetMapDrop).isEqualTo(0);
+        assertThat(mojo.searchDistillEpochs).isEqualTo(0);
         assertThat(mojo.maxRatio).isEqualTo(0.5);
         assertThat(mojo.searchSteps).isEqualTo(8);
         assertThat(mojo.searchResolution).isEqualTo(0.1);
@@ -201,6 +202,16 @@ class PruneMojoTest {
         assertThatThrownBy(mojo::execute).isInstanceOf(MojoFailureException.class)
                 .hasMessageStartingWith("<criterion>magnitude</criterion> is not a valid choice");
         mojo.criterion = "l2";
+        mojo.searchDistillEpochs = 1;
+        assertThatThrownBy(mojo::execute).isInstanceOf(MojoFailureException.class)
+                .hasMessageStartingWith("<searchDistillEpochs>1</searchDistillEpochs> distils the candidates of a "
+                        + "search, but there is no search: set <targetMapDrop>");
+        mojo.searchDistillEpochs = -1;
+        mojo.targetMapDrop = 0.02;
+        assertThatThrownBy(mojo::execute).isInstanceOf(MojoFailureException.class)
+                .hasMessageStartingWith("<searchDistillEpochs>-1</searchDistillEpochs> is out of range");
+        mojo.searchDistillEpochs = 0;
+        mojo.targetMapDrop = 0;
         mojo.calibrationImages = dir.resolve("missing").toFile();
         assertThatThrownBy(mojo::execute).isInstanceOf(MojoFailureException.class)
                 .hasMessageContaining("<calibrationImages> " + dir.resolve("missing") + " does not exist");

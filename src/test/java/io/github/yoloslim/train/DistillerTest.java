@@ -47,7 +47,7 @@ class DistillerTest {
         List<Path> images = YoloGraphs.noiseImages(folder.resolve("images"), 8, 40, 3);
         Path output = folder.resolve("student.distilled.onnx");
         DistillationRequest request = new DistillationRequest(TEACHER, damagedStudent(), images, folder,
-                UnreadableImagePolicy.SKIP, settings(0.01), Optional.of(output));
+                UnreadableImagePolicy.SKIP, settings(0.05), Optional.of(output));
         DistillationResult first = new Distiller(ProgressListener.silent()).run(request);
 
         assertThat(first.steps()).isEqualTo(8);
@@ -58,7 +58,7 @@ class DistillerTest {
         assertThat(Files.readAllBytes(output)).isEqualTo(first.model().toBytes());
 
         DistillationResult second = new Distiller(ProgressListener.silent()).run(new DistillationRequest(TEACHER,
-                damagedStudent(), images, folder, UnreadableImagePolicy.SKIP, settings(0.01), Optional.empty()));
+                damagedStudent(), images, folder, UnreadableImagePolicy.SKIP, settings(0.05), Optional.empty()));
         assertThat(second.model().toBytes()).isEqualTo(first.model().toBytes());
         assertThat(second.epochs()).isEqualTo(first.epochs().stream().map(e -> new DistillationResult.EpochLoss(
                 e.epoch(), e.total(), e.box(), e.classes(), e.features(), second.epochs().get(e.epoch() - 1)
