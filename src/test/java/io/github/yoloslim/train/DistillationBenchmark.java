@@ -1,10 +1,6 @@
 package io.github.yoloslim.train;
 
 import io.github.yoloslim.data.Dataset;
-import io.github.yoloslim.data.DatasetFormat;
-import io.github.yoloslim.data.DatasetImage;
-import io.github.yoloslim.data.DatasetLoader;
-import io.github.yoloslim.data.GroundTruthBox;
 import io.github.yoloslim.data.ImageSelection;
 import io.github.yoloslim.data.UnreadableImagePolicy;
 import io.github.yoloslim.eval.DecodeSettings;
@@ -21,11 +17,10 @@ import io.github.yoloslim.prune.Pruner;
 import io.github.yoloslim.prune.RecoveryMethod;
 import io.github.yoloslim.prune.RecoverySettings;
 import io.github.yoloslim.prune.SelectionSettings;
+import io.github.yoloslim.testing.SharedData;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -87,8 +82,8 @@ public final class DistillationBenchmark {
         System.out.printf(Locale.ROOT, "parameters %d -> %d (%+.1f%%)%n", parameters(teacher), parameters(student),
                 100.0 * (parameters(student) - parameters(teacher)) / parameters(teacher));
 
-        Dataset dataset = args[8].equals("val500") ? coco(shared, "coco-val500", "val2017")
-                : pooled(coco(shared, "coco-tiny", "val2017"), coco(shared, "coco128", "train2017"));
+        Dataset dataset = args[8].equals("val500") ? SharedData.coco(shared, "coco-val500", "val2017")
+                : SharedData.pooled208(shared);
         ModelEvaluator evaluator = new ModelEvaluator(new EvaluationSettings(DecodeSettings.VALIDATION,
                 ModelOverrides.NONE, 2, 0, UnreadableImagePolicy.SKIP), ProgressListener.silent());
         ModelEvaluation before = evaluator.evaluate(pruned, "<student>", "pruned", dataset);
@@ -108,21 +103,5 @@ public final class DistillationBenchmark {
     private static long parameters(OnnxModel model) {
         return model.graph().getInitializerList().stream().filter(t -> t.getDataType() == 1)
                 .mapToLong(GraphView::elementCount).sum();
-    }
-
-    private static Dataset coco(Path shared, String set, String split) throws Exception {
-        return DatasetLoader.loadCoco(shared.resolve("data/" + set + "/" + split),
-                shared.resolve("data/" + set + "/annotations/instances_" + split + ".json"), 0).dataset();
-    }
-
-    /** Two COCO sets as one (their image ids are disjoint), evaluated together. */
-    private static Dataset pooled(Dataset first, Dataset second) {
-        List<DatasetImage> images = new ArrayList<>(first.images());
-        images.addAll(second.images());
-        images.sort(Comparator.comparingLong(DatasetImage::id));
-        List<GroundTruthBox> boxes = new ArrayList<>(first.annotations());
-        boxes.addAll(second.annotations());
-        return new Dataset("pooled " + first.description() + " + " + second.description(), DatasetFormat.COCO,
-                images, first.categories(), boxes);
     }
 }
