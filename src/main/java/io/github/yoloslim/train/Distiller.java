@@ -234,7 +234,7 @@ public final class Distiller {
 
     /**
      * The learning rate is relative: with BatchNorm folded into the convolutions, the weights' scales differ from
-     * layer to layer by two orders of magnitude, and Adam moves every weight by about the rate per step, so each
+     * layer to layer, and Adam moves every weight by about the rate per step, whatever its scale, so each
      * tensor's steps are scaled by its RMS at the start (floored, for tensors that start at zero). Measured on
      * yolov8n −36 %: 0.1372 → 0.1545 mAP50-95 after the same 3 epochs against the best absolute rate.
      */
