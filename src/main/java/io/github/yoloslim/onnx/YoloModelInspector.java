@@ -106,9 +106,9 @@ public final class YoloModelInspector {
     }
 
     /**
-     * The batch a Reshape to a constant shape with a positive first dimension fixes, or 0: an export with a
-     * symbolic input batch but a traced {@code [1, ...]} reshape inside runs batch 1 only, and ONNX Runtime refuses
-     * any other with a Reshape error.
+     * 1 when a Reshape to a constant shape {@code [1, ...]} fixes the batch, else 0: an export with a symbolic
+     * input batch but a traced {@code [1, ...]} reshape inside runs batch 1 only, and ONNX Runtime refuses any
+     * other with a Reshape error. A larger leading constant is no evidence of a batch (it may shape anything).
      */
     private static int batchFixedInside(GraphView graph) {
         for (NodeProto node : graph.graph().getNodeList()) {
@@ -123,8 +123,8 @@ public final class YoloModelInspector {
                     .map(AttributeProto::getT));
             if (shape.isPresent() && shape.get().getDataType() == TensorProto.DataType.INT64_VALUE) {
                 long[] dims = GraphView.longs(shape.get());
-                if (dims.length > 1 && dims[0] > 0) {
-                    return Math.toIntExact(dims[0]);
+                if (dims.length > 1 && dims[0] == 1) {
+                    return 1;
                 }
             }
         }
