@@ -10,6 +10,8 @@ public final class ArtifactNames {
     public static final String CALIBRATION_CACHE = "calibration.cache";
     /** {@code calibrate}'s report. */
     public static final String CALIBRATION_REPORT = "calibration.json";
+    /** {@code sparsify}'s report. */
+    public static final String SPARSIFY_REPORT = "sparsify-report.json";
     /** {@code prune}'s report. */
     public static final String PRUNE_REPORT = "prune-report.json";
     /** {@code distill}'s report. */
@@ -37,6 +39,11 @@ public final class ArtifactNames {
     public static String baseName(Path model) {
         String name = model.getFileName().toString();
         return name.toLowerCase(Locale.ROOT).endsWith(ONNX) ? name.substring(0, name.length() - ONNX.length()) : name;
+    }
+
+    /** {@code <name>.sparse.onnx}. */
+    public static String sparseModel(Path model) {
+        return baseName(model) + ".sparse" + ONNX;
     }
 
     /** {@code <name>.pruned.onnx}. */

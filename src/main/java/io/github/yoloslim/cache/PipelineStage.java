@@ -8,6 +8,8 @@ import java.util.Optional;
 
 /** The goals that write into the output directory, in pipeline order. */
 public enum PipelineStage {
+    /** Sparsity training with channel scales: writes {@code <name>.sparse.onnx}. */
+    SPARSIFY("sparsify", "sparsify", "sparsifyInput", true),
     /** Channel pruning: writes {@code <name>.pruned.onnx}. */
     PRUNE("prune", "prune", "pruneInput", true),
     /** Knowledge distillation of the pruned model from {@code <model>}: writes {@code <name>.distilled.onnx}. */

@@ -132,6 +132,20 @@ public final class OnnxModel {
         return Collections.unmodifiableMap(metadata);
     }
 
+    /**
+     * This model with metadata property {@code key} set to {@code value} (replacing any), or removed for a null
+     * value; the other properties keep their order.
+     */
+    public OnnxModel withMetadata(String key, String value) {
+        ModelProto.Builder builder = proto.toBuilder().clearMetadataProps();
+        proto.getMetadataPropsList().stream().filter(entry -> !entry.getKey().equals(key))
+                .forEach(builder::addMetadataProps);
+        if (value != null) {
+            builder.addMetadataProps(StringStringEntryProto.newBuilder().setKey(key).setValue(value));
+        }
+        return of(builder.build());
+    }
+
     /** A fresh index of the graph's producers, consumers and initializers. */
     public GraphView graphView() {
         return new GraphView(proto.getGraph());

@@ -176,7 +176,7 @@ public final class ChannelDependencyAnalysis {
     }
 
     /** A node's name for messages and members: its name, else its first output. */
-    static String displayName(NodeProto node) {
+    public static String displayName(NodeProto node) {
         if (!node.getName().isEmpty()) {
             return node.getName();
         }

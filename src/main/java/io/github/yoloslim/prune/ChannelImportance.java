@@ -24,18 +24,35 @@ final class ChannelImportance {
     private final ImportanceCriterion criterion;
     private final List<ChannelGroup> groups;
     private final ActivationImportance measured;
+    private final SparsityScales sparsity;
 
     /**
+     * @param criterion {@link ImportanceCriterion#SCALE} only with {@code sparsity}
      * @param measured the scores from calibration images; null when none were measured (then a measured criterion
      *     is refused)
+     * @param sparsity the scales a sparsified model carries, or null
+     * @throws InvalidInputException when the scales do not fit the model's channel groups
      */
     ChannelImportance(OnnxModel model, ChannelDependencyAnalysis analysis, ImportanceCriterion criterion,
-            ActivationImportance measured) {
+            ActivationImportance measured, SparsityScales sparsity) {
         this.graph = model.graphView();
         model.graph().getNodeList().forEach(node -> nodes.put(node.getName(), node));
         this.criterion = criterion;
         this.groups = analysis.groups();
         this.measured = measured;
+        this.sparsity = sparsity;
+        if (sparsity != null) {
+            for (ChannelGroup group : groups) {
+                float[] scales = sparsity.scales().get(group.name());
+                if (scales == null || scales.length != group.size()) {
+                    throw new InvalidInputException("the channel scales in " + model.source() + " do not fit its "
+                            + "graph: channel group " + group.name() + " has " + group.size() + " channels and "
+                            + (scales == null ? "no scales" : scales.length + " scales") + ". The model was changed "
+                            + "after sparsify wrote it; rerun sparsify on it, or prune by weights with "
+                            + "<criterion>l1</criterion>.");
+                }
+            }
+        }
         if (criterion.measured() && measured == null) {
             throw new InvalidInputException("<criterion>" + criterion.id() + "</criterion> scores channels on "
                     + "calibration images, but none were given. Set <calibrationImages> to a folder of images like "
@@ -84,6 +101,15 @@ final class ChannelImportance {
         ImportanceCriterion used = resolve(group);
         if (used.measured()) {
             return measured.scores(groups.indexOf(group), used);
+        }
+        if (used == ImportanceCriterion.SCALE) {
+            // One scale per channel, comparable across groups: no normalisation.
+            float[] scales = sparsity.scales().get(group.name());
+            double[] magnitudes = new double[scales.length];
+            for (int j = 0; j < scales.length; j++) {
+                magnitudes[j] = Math.abs(scales[j]);
+            }
+            return magnitudes;
         }
         double[] total = new double[group.size()];
         for (ChannelGroup.Member member : group.members()) {

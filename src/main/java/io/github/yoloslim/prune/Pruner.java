@@ -65,6 +65,15 @@ public final class Pruner {
             QdqPlacement.refuseQuantized(model, input.parameter(), "prune the float model (the plain `yolo export "
                     + "format=onnx` export) and calibrate the pruned one: prune comes before calibrate");
             YoloModelInfo info = YoloModelInspector.inspect(model, input.parameter(), request.overrides());
+            Optional<SparsityScales> sparsity = SparsityScales.of(model, input.parameter());
+            ImportanceCriterion criterion = request.criterion().forModel(sparsity.isPresent());
+            SelectionSettings selection = request.selection();
+            if (criterion == ImportanceCriterion.SCALE && !selection.byThreshold()) {
+                selection = selection.withThreshold(sparsity.orElseThrow().threshold());
+                listener.stage("The model is sparsity-trained: pruning the channels whose scale fell below "
+                        + selection.threshold() + " (sparsify's threshold; <threshold> overrides it, <ratio> is not "
+                        + "used)");
+            }
             Optional<ImageSelection> selected = request.calibrationImages().isPresent()
                     ? Optional.of(ImageSelection.from(request.calibrationImages().get(), "calibrationImages",
                             request.maxImages()))
@@ -107,7 +116,7 @@ public final class Pruner {
                 return new PruneResult(true, prunedFile, previous.before(), previous.after());
             }
 
-            Scores scores = score(model, info, images, recovery, request);
+            Scores scores = score(model, info, images, recovery, request, criterion, sparsity.orElse(null));
             ModelCost before = ModelCost.measure(model, info);
             CandidateMaker maker = settings -> candidate(model, info, scores, recovery, request, settings);
             int prunable = scores.analysis().groups().stream().mapToInt(ChannelGroup::size).sum();
@@ -124,13 +133,13 @@ public final class Pruner {
                                 trainingImagesHash, request.unreadableImages(), listener)
                         : PruneSearch.CandidateTraining.NONE;
                 PruneSearch.Outcome outcome = new PruneSearch(listener).run(input.file(), before, model, maker,
-                        selector, request.selection(), request.search().get(), evaluationSet.orElseThrow(), training);
+                        selector, selection, request.search().get(), evaluationSet.orElseThrow(), training);
                 chosen = outcome.chosen();
                 searchReport = outcome.report();
             } else {
-                chosen = maker.make(request.selection());
+                chosen = maker.make(selection);
             }
-            chosen.model().save(prunedFile);
+            SparsityScales.removedFrom(chosen.model()).save(prunedFile);
             writeReport(reportFile, key, input, request, recovery, scores, searchReport, scores.readImages().size(),
                     before, chosen);
             run.commit(key, input, prunedFile, List.of(reportFile));
@@ -181,12 +190,14 @@ public final class Pruner {
 
     /** Analyses the graph, measures what the criterion, sensitivity and recovery need, and scores every channel. */
     private Scores score(OnnxModel model, YoloModelInfo info, List<Path> images, RecoveryMethod recovery,
-            PruneRequest request) throws IOException, OrtException {
+            PruneRequest request, ImportanceCriterion criterion, SparsityScales sparsity)
+            throws IOException, OrtException {
         ChannelDependencyAnalysis analysis = ChannelDependencyAnalysis.analyze(model);
         analysis.notes().forEach(listener::detail);
-        boolean sensitivity = request.sensitivity() && !images.isEmpty();
-        boolean covariances = !images.isEmpty() && (request.criterion().measured() || sensitivity
-                || request.criterion() == ImportanceCriterion.AUTO);
+        // Learned scales are a threshold's units: a sensitivity factor would change what the threshold means.
+        boolean sensitivity = request.sensitivity() && !images.isEmpty() && criterion != ImportanceCriterion.SCALE;
+        boolean covariances = !images.isEmpty() && (criterion.measured() || sensitivity
+                || criterion == ImportanceCriterion.AUTO);
         Map<String, TensorStatistics> statistics = Map.of();
         List<Path> read = images;
         if (!images.isEmpty() && (recovery != RecoveryMethod.CONSTANTS || covariances)) {
@@ -203,7 +214,7 @@ public final class Pruner {
                     covariances ? " and covariances" : ""));
         }
         ActivationImportance measured = covariances ? new ActivationImportance(model, analysis, statistics) : null;
-        ChannelImportance importance = new ChannelImportance(model, analysis, request.criterion(), measured);
+        ChannelImportance importance = new ChannelImportance(model, analysis, criterion, measured, sparsity);
         Map<String, double[]> normalised = new LinkedHashMap<>();
         Map<String, double[]> raw = new LinkedHashMap<>();
         for (ChannelGroup group : analysis.groups()) {

@@ -44,6 +44,11 @@ public record SelectionSettings(double ratio, double threshold, int minChannels,
         return new SelectionSettings(newRatio, -1, minChannels, minKeptFraction, roundTo);
     }
 
+    /** These settings with a threshold (which takes the place of the ratio). */
+    public SelectionSettings withThreshold(double newThreshold) {
+        return new SelectionSettings(ratio, newThreshold, minChannels, minKeptFraction, roundTo);
+    }
+
     /** Whether channels are chosen by {@link #threshold} rather than {@link #ratio}. */
     public boolean byThreshold() {
         return threshold >= 0;

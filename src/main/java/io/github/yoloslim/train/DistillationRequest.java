@@ -17,11 +17,20 @@ import java.util.Optional;
  * @param unreadableImages what an image that cannot be decoded does
  * @param output where the trained student is written (atomically, only when training succeeds); empty to keep it
  *        in memory only
+ * @param scaling for sparsity training: the channel scales to train under an L1 penalty and fold into the written
+ *        model; empty for plain distillation
  */
 public record DistillationRequest(OnnxModel teacher, OnnxModel student, List<Path> images, Path imageFolder,
-        UnreadableImagePolicy unreadableImages, DistillationSettings settings, Optional<Path> output) {
+        UnreadableImagePolicy unreadableImages, DistillationSettings settings, Optional<Path> output,
+        Optional<ChannelScaling> scaling) {
 
     public DistillationRequest {
         images = List.copyOf(images);
+    }
+
+    /** A plain distillation, without channel scales. */
+    public DistillationRequest(OnnxModel teacher, OnnxModel student, List<Path> images, Path imageFolder,
+            UnreadableImagePolicy unreadableImages, DistillationSettings settings, Optional<Path> output) {
+        this(teacher, student, images, imageFolder, unreadableImages, settings, output, Optional.empty());
     }
 }

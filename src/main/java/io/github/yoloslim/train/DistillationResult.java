@@ -2,7 +2,10 @@ package io.github.yoloslim.train;
 
 import io.github.yoloslim.onnx.OnnxModel;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * What a distillation did.
@@ -14,9 +17,22 @@ import java.util.List;
  * @param seconds wall time of the training loop
  * @param time where that time went
  * @param skipped images that could not be read, with the reason
+ * @param scaleHistory for sparsity training, the channel scales after every epoch; else empty
+ * @param scales for sparsity training, every group's final scales by group name (already folded into
+ *        {@code model}); else empty
  */
 public record DistillationResult(OnnxModel model, List<EpochLoss> epochs, int steps, long images, double seconds,
-        StepTime time, List<String> skipped) {
+        StepTime time, List<String> skipped, List<EpochScales> scaleHistory, Map<String, float[]> scales) {
+
+    /**
+     * The channel scales after one epoch of sparsity training.
+     *
+     * @param meanMagnitude the mean |s| over all channels
+     * @param zero channels whose scale is exactly 0
+     * @param channels all scaled channels
+     */
+    public record EpochScales(int epoch, double meanMagnitude, int zero, int channels) {
+    }
 
     /** Mean loss terms of one epoch (weighted as trained). */
     public record EpochLoss(int epoch, double total, double box, double classes, double features, double seconds) {
@@ -29,6 +45,8 @@ public record DistillationResult(OnnxModel model, List<EpochLoss> epochs, int st
     public DistillationResult {
         epochs = List.copyOf(epochs);
         skipped = List.copyOf(skipped);
+        scaleHistory = List.copyOf(scaleHistory);
+        scales = Collections.unmodifiableMap(new LinkedHashMap<>(scales));
     }
 
     /** Training inputs per second. */

@@ -24,6 +24,7 @@ import io.github.yoloslim.progress.ProgressListener;
 import io.github.yoloslim.runtime.ImageBatches;
 import io.github.yoloslim.runtime.Threads;
 import io.github.yoloslim.train.DistillationResult.EpochLoss;
+import io.github.yoloslim.train.DistillationResult.EpochScales;
 import io.github.yoloslim.train.DistillationResult.StepTime;
 
 import java.io.IOException;
@@ -57,6 +58,9 @@ public final class Distiller {
 
     /** The smallest {@link #stepScale}: tensors that start at (about) zero still move. */
     private static final float MIN_STEP_SCALE = 1e-3f;
+
+    /** Names the channel scales among the trained tensors (for the optimizer's state), apart from initializers. */
+    private static final String SCALE_PREFIX = "channel scale ";
 
     private final ProgressListener listener;
 
@@ -94,8 +98,11 @@ public final class Distiller {
         Optimizer optimizer = Optimizer.adamW().optLearningRateTracker((parameter, update) ->
                 schedule.getNewValue(update) * stepScales.get(parameter))
                 .optWeightDecays((float) settings.weightDecay()).build();
-        listener.stage(String.format(Locale.ROOT, "Distilling %s from %s: %d images, %d epochs of %d steps (batch %d, "
-                + "%d×%d), on %s with %d threads", request.student().source(), request.teacher().source(),
+        listener.stage(String.format(Locale.ROOT, "%s %s from %s: %d images, %d epochs of %d steps (batch %d, "
+                + "%d×%d), on %s with %d threads", request.scaling().map(scaling -> String.format(Locale.ROOT,
+                        "Sparsity-training %d channel groups (penalty %s, scale learning rate %s) of",
+                        scaling.groups().size(), scaling.penalty(), scaling.scaleLearningRate())).orElse("Distilling"),
+                request.student().source(), request.teacher().source(),
                 images.size(), settings.epochs(), stepsPerEpoch, settings.batch(), settings.imageSize(),
                 settings.imageSize(), device.isGpu() ? "the GPU" : "the CPU", threads));
 
@@ -114,6 +121,16 @@ public final class Distiller {
             Map<String, NDArray> trained = new LinkedHashMap<>(student.parameters());
             trained.putAll(loss.adapters());
             trained.forEach((name, values) -> stepScales.put(name, stepScale(values)));
+            Map<String, NDArray> factors = request.scaling().map(student::scaleChannels).orElse(Map.of());
+            // The scales are absolute (they start at 1): their rate relative to the schedule's peak.
+            float scaleStep = request.scaling().map(s -> (float) (s.scaleLearningRate() / settings.learningRate()))
+                    .orElse(0f);
+            factors.forEach((group, factor) -> {
+                trained.put(SCALE_PREFIX + group, factor);
+                stepScales.put(SCALE_PREFIX + group, scaleStep);
+            });
+            float penalty = (float) request.scaling().map(ChannelScaling::penalty).orElse(0.0).doubleValue();
+            List<EpochScales> scaleHistory = new ArrayList<>();
             long lastReport = System.nanoTime();
             for (int epoch = 1; epoch <= settings.epochs(); epoch++) {
                 long epochStart = System.nanoTime();
@@ -137,6 +154,9 @@ public final class Distiller {
                                 teacherHead, studentHead, batch.pixels(), count, settings.imageSize(), nanos);
                         if (terms == null) {
                             throw notFinite(step, epoch, batches.read() - count, count, settings);
+                        }
+                        if (!factors.isEmpty()) {
+                            student.shrinkScales(penalty * schedule.getNewValue(step) * scaleStep);
                         }
                         sums[0] += terms.total() * count;
                         sums[1] += terms.box() * count;
@@ -163,11 +183,18 @@ public final class Distiller {
                 EpochLoss epochLoss = new EpochLoss(epoch, sums[0] / n, sums[1] / n, sums[2] / n, sums[3] / n,
                         epochSeconds);
                 epochs.add(epochLoss);
+                String scaleLine = "";
+                if (!factors.isEmpty()) {
+                    EpochScales summary = summarize(epoch, factors);
+                    scaleHistory.add(summary);
+                    scaleLine = String.format(Locale.ROOT, "; channel scales: mean |s| %.3f, %d of %d at zero",
+                            summary.meanMagnitude(), summary.zero(), summary.channels());
+                }
                 double elapsed = (System.nanoTime() - start) / 1e9;
                 listener.stage(String.format(Locale.ROOT, "Epoch %d/%d: loss %.4f (box %.4f, classes %.4f, features "
-                        + "%.4f), %d images in %.0f s (%.2f images/s)%s", epoch, settings.epochs(), epochLoss.total(),
-                        epochLoss.box(), epochLoss.classes(), epochLoss.features(), epochImages, epochSeconds,
-                        epochImages / epochSeconds, epoch < settings.epochs() ? ", about "
+                        + "%.4f)%s, %d images in %.0f s (%.2f images/s)%s", epoch, settings.epochs(),
+                        epochLoss.total(), epochLoss.box(), epochLoss.classes(), epochLoss.features(), scaleLine,
+                        epochImages, epochSeconds, epochImages / epochSeconds, epoch < settings.epochs() ? ", about "
                                 + Durations.describe(elapsed / epoch * (settings.epochs() - epoch)) + " left" : ""));
             }
             double seconds = (System.nanoTime() - start) / 1e9;
@@ -180,8 +207,24 @@ public final class Distiller {
             listener.stage(String.format(Locale.ROOT, "Distilled in %.0f s (%.2f images/s): images %.0f s, teacher "
                     + "%.0f s, student forward %.0f s, backward %.0f s, updates %.0f s", seconds, seen / seconds,
                     time.images(), time.teacher(), time.studentForward(), time.backward(), time.update()));
-            return new DistillationResult(model, epochs, step, seen, seconds, time, skipped);
+            Map<String, float[]> scales = new LinkedHashMap<>();
+            factors.forEach((group, factor) -> scales.put(group, factor.toFloatArray()));
+            return new DistillationResult(model, epochs, step, seen, seconds, time, skipped, scaleHistory, scales);
         }
+    }
+
+    private static EpochScales summarize(int epoch, Map<String, NDArray> factors) {
+        double sum = 0;
+        int zero = 0;
+        int channels = 0;
+        for (NDArray factor : factors.values()) {
+            for (float value : factor.toFloatArray()) {
+                sum += Math.abs(value);
+                zero += value == 0 ? 1 : 0;
+                channels++;
+            }
+        }
+        return new EpochScales(epoch, sum / channels, zero, channels);
     }
 
     /** One step's loss terms, as weighted in the total. */

@@ -51,6 +51,7 @@ public final class TrainableGraph implements AutoCloseable {
     private final List<Node> nodes;
     private final Map<String, Integer> producers = new HashMap<>();
     private final Map<List<String>, Plan> plans = new HashMap<>();
+    private ChannelScales scales;
 
     /** The nodes one set of requested tensors needs, and how many of them read each tensor. */
     private record Plan(List<Node> nodes, Map<String, Integer> reads) {
@@ -210,6 +211,37 @@ public final class TrainableGraph implements AutoCloseable {
         return Collections.unmodifiableMap(parameters);
     }
 
+    /**
+     * Puts trainable channel scales on the Convs of {@code scaling}'s groups (see {@link ChannelScaling}): from now
+     * on every run uses {@code W·s} and {@code b·s}, and {@link #toOnnx} writes them folded.
+     *
+     * @return the scales by group name, each of the group's size, starting at 1, gradients attached
+     * @throws IllegalStateException when the graph is scaled already
+     */
+    public Map<String, NDArray> scaleChannels(ChannelScaling scaling) {
+        if (scales != null) {
+            throw new IllegalStateException("the channels of " + model.source() + " are scaled already");
+        }
+        scales = new ChannelScales(scaling, name -> {
+            NDArray value = parameters.get(name);
+            return value != null ? value : constants.get(name);
+        }, manager);
+        return scales.factors();
+    }
+
+    /**
+     * The proximal step of the channel scales' L1 penalty: every scale moves {@code shrink} towards zero and
+     * stops there.
+     *
+     * @throws IllegalStateException when the channels are not scaled
+     */
+    public void shrinkScales(float shrink) {
+        if (scales == null) {
+            throw new IllegalStateException("the channels of " + model.source() + " are not scaled");
+        }
+        scales.shrink(shrink);
+    }
+
     /** The model this graph was loaded from. */
     public OnnxModel model() {
         return model;
@@ -230,6 +262,9 @@ public final class TrainableGraph implements AutoCloseable {
     public Map<String, NDArray> run(NDManager runManager, NDArray images, Collection<String> tensors) {
         Plan plan = plans.computeIfAbsent(List.copyOf(tensors), this::plan);
         Map<String, NDArray> values = new HashMap<>();
+        if (scales != null) {
+            scales.scaledInitializers(runManager).forEach(values::put);
+        }
         values.put(input, images);
         Set<String> requested = new HashSet<>(tensors);
         Map<String, Integer> remaining = new HashMap<>(plan.reads());
@@ -329,20 +364,27 @@ public final class TrainableGraph implements AutoCloseable {
 
     /**
      * The model with the parameters' current values written into their initializers (same names, element type
-     * and dims); every other part of the model is unchanged.
+     * and dims), channel scales folded into their Convs; every other part of the model is unchanged.
      */
     public OnnxModel toOnnx() {
         GraphProto.Builder graph = model.graph().toBuilder();
-        for (int i = 0; i < graph.getInitializerCount(); i++) {
-            TensorProto initializer = graph.getInitializer(i);
-            NDArray parameter = parameters.get(initializer.getName());
-            if (parameter == null) {
-                continue;
+        try (NDManager folding = manager.newSubManager()) {
+            Map<String, NDArray> folded = scales == null ? Map.of() : scales.scaledInitializers(folding);
+            for (int i = 0; i < graph.getInitializerCount(); i++) {
+                TensorProto initializer = graph.getInitializer(i);
+                NDArray value = folded.get(initializer.getName());
+                if (value == null) {
+                    value = parameters.get(initializer.getName());
+                }
+                if (value == null) {
+                    continue;
+                }
+                float[] values = value.toFloatArray();
+                ByteBuffer raw = ByteBuffer.allocate(values.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+                raw.asFloatBuffer().put(values);
+                graph.setInitializer(i, initializer.toBuilder().clearFloatData()
+                        .setRawData(ByteString.copyFrom(raw.array())));
             }
-            float[] values = parameter.toFloatArray();
-            ByteBuffer raw = ByteBuffer.allocate(values.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
-            raw.asFloatBuffer().put(values);
-            graph.setInitializer(i, initializer.toBuilder().clearFloatData().setRawData(ByteString.copyFrom(raw.array())));
         }
         return OnnxModel.of(model.proto().toBuilder().setGraph(graph).build());
     }

@@ -100,9 +100,10 @@ class ParameterVocabularyTest {
         }
         // The goals share these; each is declared once or kept identical by this test.
         assertThat(byName.get("maxEvaluationImages")).extracting(Parameter::goal).containsOnly("prune", "verify-map");
-        assertThat(byName.get("calibrationImages")).extracting(Parameter::goal).containsOnly("prune", "distill", "calibrate");
+        assertThat(byName.get("calibrationImages")).extracting(Parameter::goal).containsOnly("sparsify", "prune", "distill",
+                "calibrate");
         assertThat(byName.get("onUnreadableImage")).extracting(Parameter::goal)
-                .containsOnly("prune", "distill", "calibrate", "verify-map");
+                .containsOnly("sparsify", "prune", "distill", "calibrate", "verify-map");
     }
 
     @Test

@@ -12,6 +12,8 @@ import io.github.yoloslim.onnx.OnnxModel;
 import io.github.yoloslim.onnx.YoloModelInfo;
 import io.github.yoloslim.onnx.YoloModelInspector;
 import io.github.yoloslim.progress.ProgressListener;
+import io.github.yoloslim.prune.ChannelDependencyAnalysis;
+import io.github.yoloslim.prune.SparsityScales;
 import io.github.yoloslim.runtime.DetectorSession;
 import io.github.yoloslim.testing.SyntheticImages;
 import io.github.yoloslim.testing.TinyDetectors;
@@ -25,6 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -185,6 +188,46 @@ class PruneMojoTest {
         mojo.execute();
         assertThat(log.infos()).anyMatch(line -> line.contains("<threshold> would remove 8 of 8 channels; keeping 2"));
         assertThat(outputChannels(dir.resolve("threshold/tiny.pruned.onnx"), "/model.0/conv/Conv")).isEqualTo(2);
+    }
+
+    /** The tiny model carrying sparsity scales for its one group, as sparsify writes them. */
+    private void sparsify(float... scales) throws Exception {
+        OnnxModel plain = OnnxModel.load(model, "<test>");
+        String group = ChannelDependencyAnalysis.analyze(plain).groups().get(0).name();
+        new SparsityScales(0.05, Map.of(group, scales)).attachTo(plain).save(model);
+    }
+
+    @Test
+    @InjectMojo(goal = "prune", pom = POM)
+    void aSparsifiedModelLosesTheChannelsWhoseScaleFellBelowTheRecordedThreshold(PruneMojo mojo) throws Exception {
+        sparsify(0, 0, 0.01f, 0.5f, 1, 1, 1, 1);
+        configure(mojo, "sparse");
+        mojo.execute();
+        Path pruned = dir.resolve("sparse/tiny.pruned.onnx");
+        assertThat(outputChannels(pruned, "/model.0/conv/Conv")).isEqualTo(5);
+        assertThat(log.infos()).anyMatch(line -> line.startsWith("The model is sparsity-trained: pruning the channels "
+                + "whose scale fell below 0.05"));
+        assertThat(log.infos()).anyMatch(line -> line.contains("criterion scale"));
+        assertThat(OnnxModel.load(pruned, "<test>").metadata()).doesNotContainKey(SparsityScales.METADATA_KEY);
+
+        configure(mojo, "override");
+        mojo.threshold = 0.6;
+        mojo.execute();
+        assertThat(outputChannels(dir.resolve("override/tiny.pruned.onnx"), "/model.0/conv/Conv")).isEqualTo(4);
+    }
+
+    @Test
+    @InjectMojo(goal = "prune", pom = POM)
+    void theScaleCriterionNeedsScalesThatFitTheGraph(PruneMojo mojo) throws Exception {
+        configure(mojo, "plain");
+        mojo.criterion = "scale";
+        assertThatThrownBy(mojo::execute).isInstanceOf(MojoFailureException.class)
+                .hasMessageContaining("<criterion>scale</criterion> ranks channels by the scales that sparsify "
+                        + "learned, but the model to prune carries none");
+        sparsify(0, 0, 1);
+        configure(mojo, "misfit");
+        assertThatThrownBy(mojo::execute).isInstanceOf(MojoFailureException.class)
+                .hasMessageContaining("has 8 channels and 3 scales").hasMessageContaining("rerun sparsify");
     }
 
     @Test

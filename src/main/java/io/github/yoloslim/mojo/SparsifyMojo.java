@@ -1,0 +1,84 @@
+package io.github.yoloslim.mojo;
+
+import io.github.yoloslim.progress.ProgressListener;
+import io.github.yoloslim.sparsify.Sparsification;
+import io.github.yoloslim.sparsify.SparsifyRequest;
+import io.github.yoloslim.sparsify.SparsifyResult;
+import org.apache.maven.plugins.annotations.LifecyclePhase;
+import org.apache.maven.plugins.annotations.Mojo;
+import org.apache.maven.plugins.annotations.Parameter;
+
+import java.io.File;
+
+/**
+ * Sparsity training (network slimming on the ONNX export): puts a trainable scale on every channel that
+ * {@code prune} can remove, trains the model towards the original on unlabelled images (distillation, no labels)
+ * with an L1 penalty that drives the scales of unneeded channels to zero, and folds the scales into the Convs.
+ * Writes {@code <name>.sparse.onnx} and {@code sparsify-report.json}. Bound to {@code process-sources}, before
+ * {@code prune} ({@code generate-resources}), which takes its output by default and removes the channels whose
+ * scale fell below {@code scaleThreshold}; {@code distill} then recovers what is left.
+ */
+@Mojo(name = "sparsify", defaultPhase = LifecyclePhase.PROCESS_SOURCES, threadSafe = true)
+public class SparsifyMojo extends AbstractTrainingMojo {
+
+    /** Skips this goal only. */
+    @Parameter(property = "yoloslim.sparsify.skip", defaultValue = "false")
+    boolean skipSparsify;
+
+    /** The model to train: a path, or {@code auto} for {@code model}. */
+    @Parameter(property = "yoloslim.sparsify.input", defaultValue = "auto")
+    String sparsifyInput;
+
+    /** A folder of representative images; the default for {@code trainingImages}. */
+    @Parameter(property = "yoloslim.calibrationImages", defaultValue = "${project.basedir}/src/test/yolo/calibration")
+    File calibrationImages;
+
+    /** Passes over the training images; training time grows in proportion. */
+    @Parameter(property = "yoloslim.sparsify.epochs", defaultValue = "3")
+    int sparsifyEpochs;
+
+    /**
+     * λ, the L1 penalty on the channel scales, in (0, 1): every step each scale shrinks towards zero by λ times
+     * its learning rate, and reaches exactly zero unless training steadily needs the channel. Larger removes more.
+     */
+    @Parameter(property = "yoloslim.sparsify.penalty", defaultValue = "0.5")
+    double penalty;
+
+    /** The channel scales' peak learning rate (they start at 1), on the weights' warm-up and cosine schedule. */
+    @Parameter(property = "yoloslim.sparsify.scaleLearningRate", defaultValue = "0.02")
+    double scaleLearningRate;
+
+    /**
+     * Channels whose scale ends below this, in (0, 1), are the ones {@code prune} removes (recorded in the model;
+     * {@code prune}'s {@code threshold} overrides it).
+     */
+    @Parameter(property = "yoloslim.sparsify.threshold", defaultValue = "0.01")
+    double scaleThreshold;
+
+    @Override
+    String goal() {
+        return "sparsify";
+    }
+
+    @Override
+    boolean goalSkipped() {
+        return skipSparsify;
+    }
+
+    @Override
+    String goalSkipProperty() {
+        return "yoloslim.sparsify.skip";
+    }
+
+    @Override
+    void run(ProgressListener listener) throws Exception {
+        SparsifyResult result = new Sparsification(listener).run(request());
+        getLog().debug("sparsify: " + result);
+    }
+
+    SparsifyRequest request() {
+        return new SparsifyRequest(model.toPath().normalize(), optionalPath(sparsifyInput, "auto"),
+                trainingImagesFolder(calibrationImages), maxTrainingImages, distillationSettings(sparsifyEpochs), penalty,
+                scaleLearningRate, scaleThreshold, unreadableImages(), outputDirectory.toPath());
+    }
+}

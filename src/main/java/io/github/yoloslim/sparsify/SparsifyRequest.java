@@ -1,0 +1,38 @@
+package io.github.yoloslim.sparsify;
+
+import io.github.yoloslim.InvalidInputException;
+import io.github.yoloslim.data.UnreadableImagePolicy;
+import io.github.yoloslim.train.DistillationSettings;
+
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * Everything {@code sparsify} needs, resolved from the configuration.
+ *
+ * @param model the application's model ({@code <model>}): the teacher, and the name of the output
+ * @param input the model to train ({@code <sparsifyInput>}), or empty for {@code <model>} itself
+ * @param trainingImages a folder of unlabelled images ({@code <trainingImages>})
+ * @param maxTrainingImages train on at most this many, spread evenly over the folder; 0 for all
+ * @param settings how to train; its image size may be {@link DistillationSettings#MODEL_SIZE}
+ * @param penalty λ of the L1 penalty on the channel scales, in (0, 1)
+ * @param scaleLearningRate the channel scales' peak learning rate
+ * @param threshold channels whose scale ends below this are the ones {@code prune} removes, in (0, 1)
+ * @param unreadableImages what an image that cannot be decoded does
+ */
+public record SparsifyRequest(Path model, Optional<Path> input, Path trainingImages, int maxTrainingImages,
+        DistillationSettings settings, double penalty, double scaleLearningRate, double threshold,
+        UnreadableImagePolicy unreadableImages, Path outputDirectory) {
+
+    public SparsifyRequest {
+        if (maxTrainingImages < 0) {
+            throw new InvalidInputException("<maxTrainingImages>" + maxTrainingImages + "</maxTrainingImages> is out "
+                    + "of range: use 0 for all images or a positive count, e.g. 600.");
+        }
+        if (!(threshold > 0 && threshold < 1)) {
+            throw new InvalidInputException("<scaleThreshold>" + threshold + "</scaleThreshold> is out of range: "
+                    + "use a scale in (0, 1), e.g. 0.01. The scales start at 1; channels whose scale falls below the "
+                    + "threshold are the ones prune removes.");
+        }
+    }
+}

@@ -1,0 +1,60 @@
+package io.github.yoloslim.train;
+
+import io.github.yoloslim.InvalidInputException;
+
+import java.util.List;
+
+/**
+ * Sparsity training's trainable channel scales: one factor per channel of each group of coupled Conv output
+ * channels (channels that a pruner must remove together share one factor, so they fall to zero together), applied
+ * to the Convs' folded weights and biases ({@code W·s}, {@code b·s}, which scales the Conv's output before its
+ * activation), trained with an L1 penalty, and folded into the weights when the model is written.
+ *
+ * @param groups the scaled channel groups
+ * @param penalty λ: every step, each scale shrinks towards zero by λ times its learning rate (a proximal L1 step,
+ *        so unneeded scales reach exactly zero). Adam's step on a scale is at most about its learning rate, so with
+ *        λ below 1 a scale whose gradient steadily asks for it holds, and the others fall
+ * @param scaleLearningRate the scales' peak learning rate, absolute (they start at 1); follows the same warm-up
+ *        and cosine schedule as the weights, and so does the penalty
+ */
+public record ChannelScaling(List<Group> groups, double penalty, double scaleLearningRate) {
+
+    public ChannelScaling {
+        groups = List.copyOf(groups);
+        if (!(penalty > 0 && penalty < 1)) {
+            throw new InvalidInputException("<penalty>" + penalty + "</penalty> is out of range: use a value in (0, "
+                    + "1), e.g. 0.5. It is the fraction of a scale's learning rate by which every channel scale shrinks "
+                    + "each step; at 0 nothing becomes sparse, at 1 or more every channel falls.");
+        }
+        if (!(scaleLearningRate > 0 && scaleLearningRate < 1)) {
+            throw new InvalidInputException("<scaleLearningRate>" + scaleLearningRate + "</scaleLearningRate> is out "
+                    + "of range: use a positive rate below 1, e.g. 0.02.");
+        }
+        if (groups.isEmpty()) {
+            throw new InvalidInputException("the model has no prunable channel group, so sparsity training has "
+                    + "nothing to scale. Sparsify an Ultralytics YOLOv8 export (`yolo export format=onnx`), whose "
+                    + "Convs prune channel by channel.");
+        }
+    }
+
+    /**
+     * Channels {@code [offset, offset + size)} of every member Conv's output share the group's {@code size} scales.
+     *
+     * @param name the group's name (as the pruner names it)
+     */
+    public record Group(String name, int size, List<Member> members) {
+
+        public Group {
+            members = List.copyOf(members);
+        }
+    }
+
+    /**
+     * A Conv whose output channels {@code [offset, offset + size)} belong to a group.
+     *
+     * @param weight the Conv's weight initializer
+     * @param bias its bias initializer, or null when it has none
+     */
+    public record Member(String weight, String bias, int offset) {
+    }
+}
