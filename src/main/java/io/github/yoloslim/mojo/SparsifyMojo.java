@@ -1,5 +1,6 @@
 package io.github.yoloslim.mojo;
 
+import io.github.yoloslim.Choices;
 import io.github.yoloslim.progress.ProgressListener;
 import io.github.yoloslim.sparsify.Sparsification;
 import io.github.yoloslim.sparsify.SparsifyRequest;
@@ -38,14 +39,15 @@ public class SparsifyMojo extends AbstractTrainingMojo {
     int sparsifyEpochs;
 
     /**
-     * λ, the L1 penalty on the channel scales, in (0, 1): every step each scale shrinks towards zero by λ times
-     * its learning rate, and reaches exactly zero unless training steadily needs the channel. Larger removes more.
+     * λ, the L1 penalty on the channel scales, in (0, 10]: every step each scale shrinks towards zero by λ times
+     * the scales' learning rate, and reaches exactly zero unless the loss resists its shrinking by more than λ
+     * times the typical scale gradient. Larger removes more.
      */
-    @Parameter(property = "yoloslim.sparsify.penalty", defaultValue = "0.5")
+    @Parameter(property = "yoloslim.sparsify.penalty", defaultValue = "0.2")
     double penalty;
 
     /** The channel scales' peak learning rate (they start at 1), on the weights' warm-up and cosine schedule. */
-    @Parameter(property = "yoloslim.sparsify.scaleLearningRate", defaultValue = "0.02")
+    @Parameter(property = "yoloslim.sparsify.scaleLearningRate", defaultValue = "0.04")
     double scaleLearningRate;
 
     /**
@@ -54,6 +56,14 @@ public class SparsifyMojo extends AbstractTrainingMojo {
      */
     @Parameter(property = "yoloslim.sparsify.threshold", defaultValue = "0.01")
     double scaleThreshold;
+
+    /**
+     * Whether the Conv weights train beside the scales. Frozen weights cannot absorb a shrinking scale, so the
+     * penalty removes the channels the network needs least instead of shrinking all of them; {@code distill}
+     * retrains the weights after {@code prune}.
+     */
+    @Parameter(property = "yoloslim.sparsify.trainWeights", defaultValue = "false")
+    String sparsifyWeights;
 
     @Override
     String goal() {
@@ -79,6 +89,7 @@ public class SparsifyMojo extends AbstractTrainingMojo {
     SparsifyRequest request() {
         return new SparsifyRequest(model.toPath().normalize(), optionalPath(sparsifyInput, "auto"),
                 trainingImagesFolder(calibrationImages), maxTrainingImages, distillationSettings(sparsifyEpochs), penalty,
-                scaleLearningRate, scaleThreshold, unreadableImages(), outputDirectory.toPath());
+                scaleLearningRate, scaleThreshold, Choices.flag(sparsifyWeights, "sparsifyWeights"), unreadableImages(),
+                outputDirectory.toPath());
     }
 }

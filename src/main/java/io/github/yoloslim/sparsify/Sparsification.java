@@ -70,7 +70,8 @@ public final class Sparsification {
             YoloModelInspector.inspect(student, input.parameter(), ModelOverrides.NONE);
             ChannelDependencyAnalysis analysis = ChannelDependencyAnalysis.analyze(student);
             analysis.notes().forEach(listener::detail);
-            ChannelScaling scaling = scaling(student, analysis, request.penalty(), request.scaleLearningRate());
+            ChannelScaling scaling = scaling(student, analysis, request.penalty(), request.scaleLearningRate(),
+                    request.trainWeights());
             DistillationSettings settings = request.settings().resolvedFor(Math.max(info.inputHeight(),
                     info.inputWidth()));
             ImageSelection selection = ImageSelection.from(request.trainingImages(), "trainingImages",
@@ -79,7 +80,8 @@ public final class Sparsification {
                     selection.contentHash(request.trainingImages())), "", settings)
                     .parameter("penalty", request.penalty())
                     .parameter("scaleLearningRate", request.scaleLearningRate())
-                    .parameter("threshold", request.threshold());
+                    .parameter("threshold", request.threshold())
+                    .parameter("trainWeights", request.trainWeights());
             if (run.upToDate(key).isPresent()) {
                 SparsifyReport previous = Json.mapper().readValue(reportFile.toFile(), SparsifyReport.class);
                 listener.stage("Sparsity training up to date: " + sparseFile.getFileName() + " matches the models, "
@@ -107,7 +109,7 @@ public final class Sparsification {
 
     /** One scale per channel of every prunable group of {@code analysis}, on each member Conv's weight and bias. */
     public static ChannelScaling scaling(OnnxModel model, ChannelDependencyAnalysis analysis, double penalty,
-            double scaleLearningRate) {
+            double scaleLearningRate, boolean trainWeights) {
         Map<String, NodeProto> convs = new HashMap<>();
         for (NodeProto node : model.graph().getNodeList()) {
             convs.put(ChannelDependencyAnalysis.displayName(node), node);
@@ -122,7 +124,7 @@ public final class Sparsification {
             }
             groups.add(new ChannelScaling.Group(group.name(), group.size(), members));
         }
-        return new ChannelScaling(groups, penalty, scaleLearningRate);
+        return new ChannelScaling(groups, penalty, scaleLearningRate, trainWeights);
     }
 
     private static SparsifyReport report(StageKey key, SparsifyRequest request, StageInput input,
@@ -171,7 +173,8 @@ public final class Sparsification {
                         selection.images().size() - result.skipped().size(), selection.available(), result.skipped(),
                         key.inputs().get("trainingImages")),
                 DistillReport.Settings.of(settings),
-                new SparsifyReport.Sparsity(request.penalty(), request.scaleLearningRate(), request.threshold()),
+                new SparsifyReport.Sparsity(request.penalty(), request.scaleLearningRate(), request.threshold(),
+                        request.trainWeights()),
                 result.epochs(), result.scaleHistory(), groups, below, channels, result.steps(), result.images(),
                 result.seconds(), result.imagesPerSecond(), result.time(), warnings);
     }

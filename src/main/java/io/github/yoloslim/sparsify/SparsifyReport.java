@@ -26,7 +26,7 @@ public record SparsifyReport(String pluginVersion, String fingerprint, DistillRe
         double imagesPerSecond, StepTime time, List<String> warnings) {
 
     /** The sparsity settings as used. */
-    public record Sparsity(double penalty, double scaleLearningRate, double threshold) {
+    public record Sparsity(double penalty, double scaleLearningRate, double threshold, boolean trainWeights) {
     }
 
     /**

@@ -18,11 +18,13 @@ import java.util.Optional;
  * @param penalty λ of the L1 penalty on the channel scales, in (0, 1)
  * @param scaleLearningRate the channel scales' peak learning rate
  * @param threshold channels whose scale ends below this are the ones {@code prune} removes, in (0, 1)
+ * @param trainWeights whether the Conv weights train beside the scales (see {@link
+ *        io.github.yoloslim.train.ChannelScaling#trainWeights()})
  * @param unreadableImages what an image that cannot be decoded does
  */
 public record SparsifyRequest(Path model, Optional<Path> input, Path trainingImages, int maxTrainingImages,
         DistillationSettings settings, double penalty, double scaleLearningRate, double threshold,
-        UnreadableImagePolicy unreadableImages, Path outputDirectory) {
+        boolean trainWeights, UnreadableImagePolicy unreadableImages, Path outputDirectory) {
 
     public SparsifyRequest {
         if (maxTrainingImages < 0) {

@@ -59,9 +59,6 @@ public final class Distiller {
     /** The smallest {@link #stepScale}: tensors that start at (about) zero still move. */
     private static final float MIN_STEP_SCALE = 1e-3f;
 
-    /** Names the channel scales among the trained tensors (for the optimizer's state), apart from initializers. */
-    private static final String SCALE_PREFIX = "channel scale ";
-
     private final ProgressListener listener;
 
     public Distiller(ProgressListener listener) {
@@ -100,8 +97,9 @@ public final class Distiller {
                 .optWeightDecays((float) settings.weightDecay()).build();
         listener.stage(String.format(Locale.ROOT, "%s %s from %s: %d images, %d epochs of %d steps (batch %d, "
                 + "%d×%d), on %s with %d threads", request.scaling().map(scaling -> String.format(Locale.ROOT,
-                        "Sparsity-training %d channel groups (penalty %s, scale learning rate %s) of",
-                        scaling.groups().size(), scaling.penalty(), scaling.scaleLearningRate())).orElse("Distilling"),
+                        "Sparsity-training %d channel groups (penalty %s, scale learning rate %s, weights %s) of",
+                        scaling.groups().size(), scaling.penalty(), scaling.scaleLearningRate(),
+                        scaling.trainWeights() ? "trained" : "frozen")).orElse("Distilling"),
                 request.student().source(), request.teacher().source(),
                 images.size(), settings.epochs(), stepsPerEpoch, settings.batch(), settings.imageSize(),
                 settings.imageSize(), device.isGpu() ? "the GPU" : "the CPU", threads));
@@ -115,8 +113,9 @@ public final class Distiller {
         ImageBatches.Source source = new ImageBatches.Source("trainingImages", request.imageFolder(), "distillation");
         try (NDManager manager = TorchEngine.newManager(device);
                 TrainableGraph teacher = TrainableGraph.load(request.teacher(), Set.of(), manager, "<model>");
-                TrainableGraph student = TrainableGraph.load(request.student(),
-                        TrainableGraph.convParameters(request.student()), manager, "<student>");
+                TrainableGraph student = TrainableGraph.load(request.student(), request.scaling()
+                        .filter(scaling -> !scaling.trainWeights()).isPresent() ? Set.of()
+                                : TrainableGraph.convParameters(request.student()), manager, "<student>");
                 DistillationLoss loss = new DistillationLoss(settings.losses(), teacherHead, studentHead, manager)) {
             Map<String, NDArray> trained = new LinkedHashMap<>(student.parameters());
             trained.putAll(loss.adapters());
@@ -125,10 +124,6 @@ public final class Distiller {
             // The scales are absolute (they start at 1): their rate relative to the schedule's peak.
             float scaleStep = request.scaling().map(s -> (float) (s.scaleLearningRate() / settings.learningRate()))
                     .orElse(0f);
-            factors.forEach((group, factor) -> {
-                trained.put(SCALE_PREFIX + group, factor);
-                stepScales.put(SCALE_PREFIX + group, scaleStep);
-            });
             float penalty = (float) request.scaling().map(ChannelScaling::penalty).orElse(0.0).doubleValue();
             List<EpochScales> scaleHistory = new ArrayList<>();
             long lastReport = System.nanoTime();
@@ -156,7 +151,7 @@ public final class Distiller {
                             throw notFinite(step, epoch, batches.read() - count, count, settings);
                         }
                         if (!factors.isEmpty()) {
-                            student.shrinkScales(penalty * schedule.getNewValue(step) * scaleStep);
+                            student.updateScales(schedule.getNewValue(step) * scaleStep, penalty);
                         }
                         sums[0] += terms.total() * count;
                         sums[1] += terms.box() * count;

@@ -230,16 +230,16 @@ public final class TrainableGraph implements AutoCloseable {
     }
 
     /**
-     * The proximal step of the channel scales' L1 penalty: every scale moves {@code shrink} towards zero and
-     * stops there.
+     * One step of the channel scales after a backward pass: a normalised gradient step at {@code rate}, then the L1
+     * penalty's proximal step (see {@link ChannelScaling#penalty()}).
      *
      * @throws IllegalStateException when the channels are not scaled
      */
-    public void shrinkScales(float shrink) {
+    public void updateScales(float rate, float penalty) {
         if (scales == null) {
             throw new IllegalStateException("the channels of " + model.source() + " are not scaled");
         }
-        scales.shrink(shrink);
+        scales.update(rate, penalty);
     }
 
     /** The model this graph was loaded from. */

@@ -63,9 +63,10 @@ class SparsifyMojoTest {
     void parametersHaveTheDocumentedDefaults(SparsifyMojo mojo) {
         assertThat(mojo.sparsifyInput).isEqualTo("auto");
         assertThat(mojo.sparsifyEpochs).isEqualTo(3);
-        assertThat(mojo.penalty).isEqualTo(0.5);
-        assertThat(mojo.scaleLearningRate).isEqualTo(0.02);
+        assertThat(mojo.penalty).isEqualTo(0.2);
+        assertThat(mojo.scaleLearningRate).isEqualTo(0.04);
         assertThat(mojo.scaleThreshold).isEqualTo(0.01);
+        assertThat(mojo.sparsifyWeights).isEqualTo("false");
         assertThat(mojo.trainingImages).isEqualTo("auto");
         assertThat(mojo.skipSparsify).isFalse();
     }
@@ -78,7 +79,7 @@ class SparsifyMojoTest {
 
         Path sparse = out.resolve("tiny.sparse.onnx");
         assertThat(log.infos()).anyMatch(line -> line.startsWith("Sparsity-training ") && line.contains("(penalty 0.9, "
-                + "scale learning rate 0.5) of ") && line.contains("16 images, 4 epochs of 4 steps (batch 4, 32×32)"));
+                + "scale learning rate 0.5, weights frozen) of ") && line.contains("16 images, 4 epochs of 4 steps (batch 4, 32×32)"));
         assertThat(log.infos()).anyMatch(line -> line.matches("\\d+ of \\d+ channels \\(.*\\) ended below scale 0.01 "
                 + "in \\d+ groups; wrote tiny.sparse.onnx and sparsify-report.json"));
         JsonNode report = new ObjectMapper().readTree(out.resolve("sparsify-report.json").toFile());

@@ -34,7 +34,7 @@ import java.util.Optional;
  * its output in the work folder is up to date, so a second run with another distillation reuses the sparse model.
  * Run on demand (see the docs), not as a test; arguments: shared folder, work folder, penalty, scale learning rate,
  * threshold, sparsify epochs, training image size, training images (0 for all 600), distill epochs, evaluation set
- * ({@code pooled} or {@code val500}):
+ * ({@code pooled} or {@code val500}), and {@code train-weights} to train the weights beside the scales:
  *
  * <pre>mvn -B -q test-compile exec:java -Dexec.classpathScope=test \
  *   -Dexec.mainClass=io.github.yoloslim.sparsify.SparsificationBenchmark \
@@ -54,8 +54,9 @@ public final class SparsificationBenchmark {
         int imageSize = Integer.parseInt(args[6]);
         int maxImages = Integer.parseInt(args[7]);
         int distillEpochs = Integer.parseInt(args[8]);
+        boolean trainWeights = args.length > 10 && args[10].equals("train-weights");
         Path work = Files.createDirectories(Path.of(args[1]).resolve(String.join("-", "l" + penalty, "s" + scaleRate,
-                "e" + epochs, "px" + imageSize, "n" + maxImages)));
+                "e" + epochs, "px" + imageSize, "n" + maxImages, trainWeights ? "w" : "frozen")));
         ProgressListener log = new ProgressListener() {
             @Override
             public void stage(String message) {
@@ -80,7 +81,8 @@ public final class SparsificationBenchmark {
 
         long start = System.nanoTime();
         SparsifyResult sparse = new Sparsification(log).run(new SparsifyRequest(model, Optional.empty(), unlabelled,
-                maxImages, settings(epochs, imageSize), penalty, scaleRate, threshold, UnreadableImagePolicy.SKIP,
+                maxImages, settings(epochs, imageSize), penalty, scaleRate, threshold, trainWeights,
+                UnreadableImagePolicy.SKIP,
                 work));
         double sparsifySeconds = (System.nanoTime() - start) / 1e9;
         double sparseMap = evaluator.evaluate(sparse.sparseModel(), "<sparse>", "sparse", dataset).stats().ap();

@@ -58,7 +58,7 @@ class SparsificationTest {
             YoloGraphs.noiseImages(folder.resolve("images"), 16, 40, 3);
         }
         return new SparsifyRequest(model, Optional.empty(), folder.resolve("images"), 0, settings(), penalty, 0.5,
-                0.01, UnreadableImagePolicy.SKIP, folder.resolve("out"));
+                0.01, false, UnreadableImagePolicy.SKIP, folder.resolve("out"));
     }
 
     @Test
@@ -135,7 +135,8 @@ class SparsificationTest {
     @Test
     void scaledChannelsRunInLibtorchAsTheFoldedModelRunsInOnnxRuntime(@TempDir Path folder) throws Exception {
         OnnxModel model = YoloGraphs.yolo(false);
-        ChannelScaling scaling = Sparsification.scaling(model, ChannelDependencyAnalysis.analyze(model), 0.5, 0.02);
+        ChannelScaling scaling = Sparsification.scaling(model, ChannelDependencyAnalysis.analyze(model), 0.5, 0.02,
+                true);
         long[] shape = YoloGraphs.INPUT_SHAPE;
         float[] image = YoloGraphs.input(shape, 5);
         String output = model.graph().getOutput(0).getName();
@@ -192,7 +193,7 @@ class SparsificationTest {
                 .isInstanceOf(InvalidInputException.class).hasMessageContaining("<penalty>0.0</penalty>");
         SparsifyRequest good = request(folder, 0.5);
         assertThatThrownBy(() -> new SparsifyRequest(good.model(), Optional.empty(), good.trainingImages(), 0,
-                settings(), 0.5, 0.2, 1.5, UnreadableImagePolicy.SKIP, good.outputDirectory()))
+                settings(), 0.5, 0.2, 1.5, false, UnreadableImagePolicy.SKIP, good.outputDirectory()))
                 .isInstanceOf(InvalidInputException.class).hasMessageContaining("<scaleThreshold>1.5</scaleThreshold>");
     }
 }
