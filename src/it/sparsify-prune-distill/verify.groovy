@@ -2,11 +2,11 @@ import groovy.json.JsonSlurper
 
 def log = new File(basedir, 'build.log').text
 def out = new File(basedir, 'target/yolo-slim')
-assert log =~ /Sparsity-training \d+ channel groups \(penalty 0\.5, scale learning rate 0\.1, weights frozen\) of .*: 8 images, 1 epochs of 2 steps \(batch 4, 320×320\)/
-assert log =~ /channel scales: mean \|s\| \d\.\d{3}, \d+ of \d+ at zero/
+assert log =~ /Sparsity-training \d+ channel groups \(penalty 0\.001, scale learning rate 0\.1, weights frozen\) of .*: 8 images, 1 epochs of 2 steps \(batch 4, 320×320\)/
+assert log =~ /channel scales: mean \|s\| \d\.\d{3}, \d+ of \d+ below 0\.01/
 assert log.contains('wrote yolov8n.sparse.onnx and sparsify-report.json')
-assert log.contains('The model is sparsity-trained: pruning the channels whose scale fell below 0.9')
-assert log =~ /Removing [1-9]\d* channels \(threshold 0\.9\)/
+assert log =~ /Pruning yolov8n\.sparse\.onnx: \d+ prunable channels in \d+ groups \(criterion scale\)/
+assert log =~ /Removing [1-9]\d* channels \(threshold 0\.95\)/
 assert log =~ /Distilling .*yolov8n\.pruned\.onnx from .*: 8 images, 1 epochs of 2 steps \(batch 4, 320×320\)/
 assert log =~ /Epoch 1\/1: loss \d+\.\d{4}/
 assert log.contains('Wrote yolov8n.distilled.onnx and distill-report.json')
@@ -21,8 +21,8 @@ assert log.count('Distilling ') == 1
 
 def sparsify = new JsonSlurper().parse(new File(out, 'sparsify-report.json'))
 assert sparsify.sparse.file == 'yolov8n.sparse.onnx'
-assert sparsify.sparsity.threshold == 0.9
-assert sparsify.belowThreshold > 0 && sparsify.belowThreshold <= sparsify.channels
+assert sparsify.sparsity.threshold == 0.01
+assert sparsify.belowThreshold >= 0 && sparsify.belowThreshold <= sparsify.channels
 assert sparsify.groups.every { g -> g.histogram.sum { it.count } == g.channels }
 def prune = new JsonSlurper().parse(new File(out, 'prune-report.json'))
 assert prune.model == 'yolov8n.sparse.onnx'

@@ -39,15 +39,14 @@ public class SparsifyMojo extends AbstractTrainingMojo {
     int sparsifyEpochs;
 
     /**
-     * λ, the L1 penalty on the channel scales, in (0, 10]: every step each scale shrinks towards zero by λ times
-     * the scales' learning rate, and reaches exactly zero unless the loss resists its shrinking by more than λ
-     * times the typical scale gradient. Larger removes more.
+     * λ, the weight of the L1 term λ·Σ|s| on the channel scales, in (0, 1]: a scale whose distillation-loss
+     * gradient stays below λ is driven to zero, the others hold. Larger removes more.
      */
-    @Parameter(property = "yoloslim.sparsify.penalty", defaultValue = "0.2")
+    @Parameter(property = "yoloslim.sparsify.penalty", defaultValue = "0.001")
     double penalty;
 
     /** The channel scales' peak learning rate (they start at 1), on the weights' warm-up and cosine schedule. */
-    @Parameter(property = "yoloslim.sparsify.scaleLearningRate", defaultValue = "0.04")
+    @Parameter(property = "yoloslim.sparsify.scaleLearningRate", defaultValue = "0.02")
     double scaleLearningRate;
 
     /**

@@ -71,7 +71,7 @@ public final class Sparsification {
             ChannelDependencyAnalysis analysis = ChannelDependencyAnalysis.analyze(student);
             analysis.notes().forEach(listener::detail);
             ChannelScaling scaling = scaling(student, analysis, request.penalty(), request.scaleLearningRate(),
-                    request.trainWeights());
+                    request.threshold(), request.trainWeights());
             DistillationSettings settings = request.settings().resolvedFor(Math.max(info.inputHeight(),
                     info.inputWidth()));
             ImageSelection selection = ImageSelection.from(request.trainingImages(), "trainingImages",
@@ -109,7 +109,7 @@ public final class Sparsification {
 
     /** One scale per channel of every prunable group of {@code analysis}, on each member Conv's weight and bias. */
     public static ChannelScaling scaling(OnnxModel model, ChannelDependencyAnalysis analysis, double penalty,
-            double scaleLearningRate, boolean trainWeights) {
+            double scaleLearningRate, double threshold, boolean trainWeights) {
         Map<String, NodeProto> convs = new HashMap<>();
         for (NodeProto node : model.graph().getNodeList()) {
             convs.put(ChannelDependencyAnalysis.displayName(node), node);
@@ -124,7 +124,7 @@ public final class Sparsification {
             }
             groups.add(new ChannelScaling.Group(group.name(), group.size(), members));
         }
-        return new ChannelScaling(groups, penalty, scaleLearningRate, trainWeights);
+        return new ChannelScaling(groups, penalty, scaleLearningRate, threshold, trainWeights);
     }
 
     private static SparsifyReport report(StageKey key, SparsifyRequest request, StageInput input,

@@ -30,29 +30,19 @@ final class ChannelScales {
     private record Scaled(NDArray base, long channels, List<Piece> pieces) {
     }
 
-    /** Decay of the gradients' running mean (per channel) and of their running mean square (over all channels). */
-    private static final float MOMENTUM = 0.9f;
-    private static final float SQUARE_DECAY = 0.99f;
-
     private final Map<String, NDArray> factors = new LinkedHashMap<>();
-    private final Map<String, NDArray> momenta = new LinkedHashMap<>();
-    private double meanSquare;
-    private int updates;
     private final Map<String, Scaled> scaled = new LinkedHashMap<>();
-    private final NDManager manager;
 
     /**
      * @param values an initializer's current value (a trainable parameter or a constant) by name
-     * @param manager owns the factors and the constant ones between pieces
+     * @param manager owns the factors
      */
     ChannelScales(ChannelScaling scaling, Function<String, NDArray> values, NDManager manager) {
-        this.manager = manager;
         Map<String, List<Piece>> pieces = new LinkedHashMap<>();
         for (ChannelScaling.Group group : scaling.groups()) {
             NDArray factor = manager.ones(new Shape(group.size()));
             factor.setRequiresGradient(true);
             factors.put(group.name(), factor);
-            momenta.put(group.name(), manager.zeros(new Shape(group.size())));
             for (ChannelScaling.Member member : group.members()) {
                 for (String name : member.bias() == null ? List.of(member.weight())
                         : List.of(member.weight(), member.bias())) {
@@ -104,40 +94,12 @@ final class ChannelScales {
         return result;
     }
 
-    /**
-     * One step of the scales, after a backward pass filled their gradients (which it then clears): a momentum step
-     * normalised by the gradients' running RMS over all channels together, then the proximal step of the L1
-     * penalty, which moves every scale {@code rate × penalty} towards zero and stops it there. One normaliser for
-     * all channels keeps what a per-channel one (Adam's) would lose: how strongly each channel's loss resists its
-     * shrinking, so a scale holds only where that resistance exceeds {@code penalty} times the typical gradient.
-     * In place, outside autograd.
-     */
-    void update(float rate, float penalty) {
-        try (NDManager step = manager.newSubManager()) {
-            Map<String, NDArray> gradients = new LinkedHashMap<>();
-            double sumSquares = 0;
-            long channels = 0;
-            for (Map.Entry<String, NDArray> factor : factors.entrySet()) {
-                NDArray gradient = owned(factor.getValue().getGradient(), step);
-                gradients.put(factor.getKey(), gradient);
-                sumSquares += owned(owned(gradient.square(), step).sum(), step).getFloat();
-                channels += gradient.size();
-            }
-            updates++;
-            meanSquare = SQUARE_DECAY * meanSquare + (1 - SQUARE_DECAY) * sumSquares / channels;
-            double rms = Math.sqrt(meanSquare / (1 - Math.pow(SQUARE_DECAY, updates)));
-            float stepSize = (float) (rate / (1 - Math.pow(MOMENTUM, updates)) / Math.max(rms, 1e-12));
-            for (Map.Entry<String, NDArray> entry : factors.entrySet()) {
-                NDArray factor = entry.getValue();
-                NDArray gradient = gradients.get(entry.getKey());
-                NDArray momentum = momenta.get(entry.getKey());
-                momentum.muli(MOMENTUM).addi(owned(gradient.mul(1 - MOMENTUM), step));
-                factor.subi(owned(momentum.mul(stepSize), step));
-                NDArray magnitude = owned(owned(owned(factor.abs(), step).sub(rate * penalty), step).maximum(0), step);
-                NDArray shrunk = owned(magnitude.mul(owned(factor.sign(), step)), step);
-                factor.muli(0).addi(shrunk);
-                // libtorch accumulates gradients across backward passes.
-                gradient.muli(0);
+    /** Sets every scale whose magnitude is below {@code threshold} to exactly zero, in place. */
+    void zeroBelow(float threshold) {
+        for (NDArray factor : factors.values()) {
+            try (NDArray magnitude = factor.abs(); NDArray kept = magnitude.gte(threshold);
+                    NDArray mask = kept.toType(factor.getDataType(), false)) {
+                factor.muli(mask);
             }
         }
     }

@@ -11,24 +11,26 @@ import java.util.List;
  * activation), trained with an L1 penalty, and folded into the weights when the model is written.
  *
  * @param groups the scaled channel groups
- * @param penalty λ: every step, each scale shrinks towards zero by λ times the scales' learning rate (a proximal
- *        L1 step, so unneeded scales reach exactly zero), while its gradient step, normalised by the RMS of all
- *        scales' gradients, pushes back: a scale holds where its loss resists shrinking by more than λ times the
- *        typical gradient, and falls to zero elsewhere
+ * @param penalty λ of the L1 term {@code λ·Σ|s|} added to the loss (in the loss's units, per channel): a scale
+ *        whose loss gradient stays below λ is driven to (about) zero, the others hold where the loss resists
+ *        their shrinking with a gradient of λ
  * @param scaleLearningRate the scales' peak learning rate, absolute (they start at 1); follows the same warm-up
  *        and cosine schedule as the weights, and so does the penalty
+ * @param threshold at the end, scales whose magnitude is below this become exactly zero (the L1 term drives the
+ *        unneeded ones to about zero; exactly zero makes pruning them change nothing)
  * @param trainWeights whether the Conv weights train beside the scales. When they do, they can absorb a shrinking
  *        scale (SiLU is about linear near zero, so the next layer can scale back up what a smaller scale took
  *        away), and the penalty shrinks every scale alike instead of choosing channels
  */
-public record ChannelScaling(List<Group> groups, double penalty, double scaleLearningRate, boolean trainWeights) {
+public record ChannelScaling(List<Group> groups, double penalty, double scaleLearningRate, double threshold,
+        boolean trainWeights) {
 
     public ChannelScaling {
         groups = List.copyOf(groups);
-        if (!(penalty > 0 && penalty <= 10)) {
+        if (!(penalty > 0 && penalty <= 1)) {
             throw new InvalidInputException("<penalty>" + penalty + "</penalty> is out of range: use a value in (0, "
-                    + "10], e.g. 0.2. Each step every channel scale shrinks by the penalty times the scales' learning "
-                    + "rate, in units of the typical scale gradient; at 0 nothing becomes sparse, larger removes more.");
+                    + "1], e.g. 0.001. It weighs the L1 term λ·Σ|s| on the channel scales against the distillation "
+                    + "loss; at 0 nothing becomes sparse, larger removes more.");
         }
         if (!(scaleLearningRate > 0 && scaleLearningRate < 1)) {
             throw new InvalidInputException("<scaleLearningRate>" + scaleLearningRate + "</scaleLearningRate> is out "

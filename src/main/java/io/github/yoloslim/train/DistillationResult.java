@@ -28,10 +28,10 @@ public record DistillationResult(OnnxModel model, List<EpochLoss> epochs, int st
      * The channel scales after one epoch of sparsity training.
      *
      * @param meanMagnitude the mean |s| over all channels
-     * @param zero channels whose scale is exactly 0
+     * @param belowThreshold channels whose |s| is below the threshold (those that prune will remove)
      * @param channels all scaled channels
      */
-    public record EpochScales(int epoch, double meanMagnitude, int zero, int channels) {
+    public record EpochScales(int epoch, double meanMagnitude, int belowThreshold, int channels) {
     }
 
     /** Mean loss terms of one epoch (weighted as trained). */

@@ -59,6 +59,9 @@ public final class Distiller {
     /** The smallest {@link #stepScale}: tensors that start at (about) zero still move. */
     private static final float MIN_STEP_SCALE = 1e-3f;
 
+    /** Names the channel scales among the trained tensors (for the optimizer's state), apart from initializers. */
+    private static final String SCALE_PREFIX = "channel scale ";
+
     private final ProgressListener listener;
 
     public Distiller(ProgressListener listener) {
@@ -124,7 +127,12 @@ public final class Distiller {
             // The scales are absolute (they start at 1): their rate relative to the schedule's peak.
             float scaleStep = request.scaling().map(s -> (float) (s.scaleLearningRate() / settings.learningRate()))
                     .orElse(0f);
-            float penalty = (float) request.scaling().map(ChannelScaling::penalty).orElse(0.0).doubleValue();
+            Map<String, Float> penalties = new HashMap<>();
+            factors.forEach((group, factor) -> {
+                trained.put(SCALE_PREFIX + group, factor);
+                stepScales.put(SCALE_PREFIX + group, scaleStep);
+                penalties.put(SCALE_PREFIX + group, (float) request.scaling().orElseThrow().penalty());
+            });
             List<EpochScales> scaleHistory = new ArrayList<>();
             long lastReport = System.nanoTime();
             for (int epoch = 1; epoch <= settings.epochs(); epoch++) {
@@ -145,13 +153,10 @@ public final class Distiller {
                         step++;
                         long t1 = System.nanoTime();
                         nanos[0] += t1 - t0;
-                        StepLoss terms = step(engine, manager, teacher, student, loss, trained, optimizer,
+                        StepLoss terms = step(engine, manager, teacher, student, loss, trained, penalties, optimizer,
                                 teacherHead, studentHead, batch.pixels(), count, settings.imageSize(), nanos);
                         if (terms == null) {
                             throw notFinite(step, epoch, batches.read() - count, count, settings);
-                        }
-                        if (!factors.isEmpty()) {
-                            student.updateScales(schedule.getNewValue(step) * scaleStep, penalty);
                         }
                         sums[0] += terms.total() * count;
                         sums[1] += terms.box() * count;
@@ -180,10 +185,11 @@ public final class Distiller {
                 epochs.add(epochLoss);
                 String scaleLine = "";
                 if (!factors.isEmpty()) {
-                    EpochScales summary = summarize(epoch, factors);
+                    float threshold = (float) request.scaling().orElseThrow().threshold();
+                    EpochScales summary = summarize(epoch, factors, threshold);
                     scaleHistory.add(summary);
-                    scaleLine = String.format(Locale.ROOT, "; channel scales: mean |s| %.3f, %d of %d at zero",
-                            summary.meanMagnitude(), summary.zero(), summary.channels());
+                    scaleLine = String.format(Locale.ROOT, "; channel scales: mean |s| %.3f, %d of %d below %s",
+                            summary.meanMagnitude(), summary.belowThreshold(), summary.channels(), threshold);
                 }
                 double elapsed = (System.nanoTime() - start) / 1e9;
                 listener.stage(String.format(Locale.ROOT, "Epoch %d/%d: loss %.4f (box %.4f, classes %.4f, features "
@@ -193,6 +199,9 @@ public final class Distiller {
                                 + Durations.describe(elapsed / epoch * (settings.epochs() - epoch)) + " left" : ""));
             }
             double seconds = (System.nanoTime() - start) / 1e9;
+            if (!factors.isEmpty()) {
+                student.zeroScalesBelow((float) request.scaling().orElseThrow().threshold());
+            }
             OnnxModel model = student.toOnnx();
             if (request.output().isPresent()) {
                 model.save(request.output().get());
@@ -208,18 +217,18 @@ public final class Distiller {
         }
     }
 
-    private static EpochScales summarize(int epoch, Map<String, NDArray> factors) {
+    private static EpochScales summarize(int epoch, Map<String, NDArray> factors, float threshold) {
         double sum = 0;
-        int zero = 0;
+        int below = 0;
         int channels = 0;
         for (NDArray factor : factors.values()) {
             for (float value : factor.toFloatArray()) {
                 sum += Math.abs(value);
-                zero += value == 0 ? 1 : 0;
+                below += Math.abs(value) < threshold ? 1 : 0;
                 channels++;
             }
         }
-        return new EpochScales(epoch, sum / channels, zero, channels);
+        return new EpochScales(epoch, sum / channels, below, channels);
     }
 
     /** One step's loss terms, as weighted in the total. */
@@ -232,8 +241,9 @@ public final class Distiller {
      * @return the loss, or null when it is not finite (then the student is left unchanged)
      */
     private static StepLoss step(Engine engine, NDManager manager, TrainableGraph teacher, TrainableGraph student,
-            DistillationLoss loss, Map<String, NDArray> trained, Optimizer optimizer, DetectHeadTensors teacherHead,
-            DetectHeadTensors studentHead, float[] pixels, int count, int size, long[] nanos) {
+            DistillationLoss loss, Map<String, NDArray> trained, Map<String, Float> penalties, Optimizer optimizer,
+            DetectHeadTensors teacherHead, DetectHeadTensors studentHead, float[] pixels, int count, int size,
+            long[] nanos) {
         try (NDManager step = manager.newSubManager()) {
             long t0 = System.nanoTime();
             NDArray input = step.create(FloatBuffer.wrap(pixels, 0, count * 3 * size * size),
@@ -256,6 +266,14 @@ public final class Distiller {
             long t3 = System.nanoTime();
             for (Map.Entry<String, NDArray> parameter : trained.entrySet()) {
                 try (NDArray gradient = parameter.getValue().getGradient()) {
+                    Float penalty = penalties.get(parameter.getKey());
+                    if (penalty != null) {
+                        // The L1 term's gradient, λ·sign(s): Adam then drives a scale whose loss resists its shrinking
+                        // by less than λ to zero, and holds the others where the resistance reaches λ.
+                        try (NDArray sign = parameter.getValue().sign()) {
+                            gradient.addi(sign.muli(penalty));
+                        }
+                    }
                     optimizer.update(parameter.getKey(), parameter.getValue(), gradient);
                     // libtorch accumulates gradients across backward passes.
                     gradient.muli(0);

@@ -230,16 +230,16 @@ public final class TrainableGraph implements AutoCloseable {
     }
 
     /**
-     * One step of the channel scales after a backward pass: a normalised gradient step at {@code rate}, then the L1
-     * penalty's proximal step (see {@link ChannelScaling#penalty()}).
+     * Sets every channel scale whose magnitude is below {@code threshold} to exactly zero, so that the written model
+     * has all-zero weights in those channels.
      *
      * @throws IllegalStateException when the channels are not scaled
      */
-    public void updateScales(float rate, float penalty) {
+    public void zeroScalesBelow(float threshold) {
         if (scales == null) {
             throw new IllegalStateException("the channels of " + model.source() + " are not scaled");
         }
-        scales.update(rate, penalty);
+        scales.zeroBelow(threshold);
     }
 
     /** The model this graph was loaded from. */

@@ -53,8 +53,9 @@ class SparsifyMojoTest {
         mojo.sparsifyEpochs = 4;
         mojo.warmupSteps = 1;
         mojo.learningRate = 0.01;
-        mojo.scaleLearningRate = 0.5;
-        mojo.penalty = 0.9;
+        mojo.scaleLearningRate = 0.1;
+        mojo.penalty = 0.01;
+        mojo.scaleThreshold = 0.5;
         mojo.threads = 2;
     }
 
@@ -63,8 +64,8 @@ class SparsifyMojoTest {
     void parametersHaveTheDocumentedDefaults(SparsifyMojo mojo) {
         assertThat(mojo.sparsifyInput).isEqualTo("auto");
         assertThat(mojo.sparsifyEpochs).isEqualTo(3);
-        assertThat(mojo.penalty).isEqualTo(0.2);
-        assertThat(mojo.scaleLearningRate).isEqualTo(0.04);
+        assertThat(mojo.penalty).isEqualTo(0.001);
+        assertThat(mojo.scaleLearningRate).isEqualTo(0.02);
         assertThat(mojo.scaleThreshold).isEqualTo(0.01);
         assertThat(mojo.sparsifyWeights).isEqualTo("false");
         assertThat(mojo.trainingImages).isEqualTo("auto");
@@ -78,14 +79,14 @@ class SparsifyMojoTest {
         mojo.execute();
 
         Path sparse = out.resolve("tiny.sparse.onnx");
-        assertThat(log.infos()).anyMatch(line -> line.startsWith("Sparsity-training ") && line.contains("(penalty 0.9, "
-                + "scale learning rate 0.5, weights frozen) of ") && line.contains("16 images, 4 epochs of 4 steps (batch 4, 32×32)"));
-        assertThat(log.infos()).anyMatch(line -> line.matches("\\d+ of \\d+ channels \\(.*\\) ended below scale 0.01 "
+        assertThat(log.infos()).anyMatch(line -> line.startsWith("Sparsity-training ") && line.contains("(penalty 0.01, "
+                + "scale learning rate 0.1, weights frozen) of ") && line.contains("16 images, 4 epochs of 4 steps (batch 4, 32×32)"));
+        assertThat(log.infos()).anyMatch(line -> line.matches("\\d+ of \\d+ channels \\(.*\\) ended below scale 0.5 "
                 + "in \\d+ groups; wrote tiny.sparse.onnx and sparsify-report.json"));
         JsonNode report = new ObjectMapper().readTree(out.resolve("sparsify-report.json").toFile());
         assertThat(report.at("/student/sha256").asText()).isEqualTo(Sha256.ofFile(model));
         assertThat(report.at("/sparse/sha256").asText()).isEqualTo(Sha256.ofFile(sparse));
-        assertThat(report.at("/sparsity/penalty").asDouble()).isEqualTo(0.9);
+        assertThat(report.at("/sparsity/penalty").asDouble()).isEqualTo(0.01);
         assertThat(report.get("belowThreshold").asInt()).isPositive();
         assertThat(SparsityScales.of(OnnxModel.load(sparse, "<test>"), "<test>")).isPresent();
         PipelineRecord pipeline = PipelineRecord.read(out);
@@ -103,11 +104,11 @@ class SparsifyMojoTest {
         mojo.penalty = 0;
         assertThatThrownBy(mojo::execute).isInstanceOf(MojoFailureException.class)
                 .hasMessageStartingWith("<penalty>0.0</penalty> is out of range");
-        mojo.penalty = 0.5;
+        mojo.penalty = 0.01;
         mojo.scaleThreshold = 1;
         assertThatThrownBy(mojo::execute).isInstanceOf(MojoFailureException.class)
                 .hasMessageStartingWith("<scaleThreshold>1.0</scaleThreshold> is out of range");
-        mojo.scaleThreshold = 0.01;
+        mojo.scaleThreshold = 0.5;
         mojo.scaleLearningRate = -1;
         assertThatThrownBy(mojo::execute).isInstanceOf(MojoFailureException.class)
                 .hasMessageStartingWith("<scaleLearningRate>-1.0</scaleLearningRate> is out of range");

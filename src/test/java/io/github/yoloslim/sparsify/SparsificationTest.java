@@ -57,20 +57,20 @@ class SparsificationTest {
             YoloGraphs.yolo(false).save(model);
             YoloGraphs.noiseImages(folder.resolve("images"), 16, 40, 3);
         }
-        return new SparsifyRequest(model, Optional.empty(), folder.resolve("images"), 0, settings(), penalty, 0.5,
-                0.01, false, UnreadableImagePolicy.SKIP, folder.resolve("out"));
+        return new SparsifyRequest(model, Optional.empty(), folder.resolve("images"), 0, settings(), penalty, 0.1,
+                0.5, false, UnreadableImagePolicy.SKIP, folder.resolve("out"));
     }
 
     @Test
     void unneededScalesFallToZeroAndAreFoldedIntoEveryMemberConv(@TempDir Path folder) throws Exception {
         RecordingListener log = new RecordingListener();
-        SparsifyResult result = new Sparsification(log).run(request(folder, 0.9));
+        SparsifyResult result = new Sparsification(log).run(request(folder, 1e-4));
 
         assertThat(result.outcome()).isEqualTo(SparsifyResult.Outcome.SPARSIFIED);
         assertThat(result.belowThreshold()).isPositive().isLessThanOrEqualTo(result.channels());
         OnnxModel sparse = OnnxModel.load(result.sparseModel(), "<sparse>");
         SparsityScales scales = SparsityScales.of(sparse, "<sparse>").orElseThrow();
-        assertThat(scales.threshold()).isEqualTo(0.01);
+        assertThat(scales.threshold()).isEqualTo(0.5);
         ChannelDependencyAnalysis analysis = ChannelDependencyAnalysis.analyze(sparse);
         assertThat(scales.scales().keySet()).containsExactlyInAnyOrderElementsOf(analysis.groups().stream()
                 .map(ChannelGroup::name).toList());
@@ -107,7 +107,7 @@ class SparsificationTest {
         JsonNode report = Json.mapper().readTree(result.report().toFile());
         assertThat(report.get("epochs")).hasSize(4);
         assertThat(report.get("scales")).hasSize(4);
-        assertThat(report.get("scales").get(3).get("zero").asInt()).isPositive();
+        assertThat(report.get("scales").get(3).get("belowThreshold").asInt()).isPositive();
         assertThat(report.get("belowThreshold").asInt()).isEqualTo(result.belowThreshold());
         JsonNode firstGroup = report.get("groups").get(0);
         int histogramTotal = 0;
@@ -121,12 +121,12 @@ class SparsificationTest {
 
     @Test
     void aSmallerPenaltyKeepsMoreChannelsAndARerunIsUpToDate(@TempDir Path folder) throws Exception {
-        SparsifyResult gentle = new Sparsification(ProgressListener.silent()).run(request(folder.resolve("a"), 0.1));
-        SparsifyResult strong = new Sparsification(ProgressListener.silent()).run(request(folder.resolve("b"), 0.9));
+        SparsifyResult gentle = new Sparsification(ProgressListener.silent()).run(request(folder.resolve("a"), 1e-6));
+        SparsifyResult strong = new Sparsification(ProgressListener.silent()).run(request(folder.resolve("b"), 1e-2));
         assertThat(gentle.belowThreshold()).isLessThan(strong.belowThreshold());
 
         byte[] model = Files.readAllBytes(gentle.sparseModel());
-        SparsifyResult again = new Sparsification(ProgressListener.silent()).run(request(folder.resolve("a"), 0.1));
+        SparsifyResult again = new Sparsification(ProgressListener.silent()).run(request(folder.resolve("a"), 1e-6));
         assertThat(again.outcome()).isEqualTo(SparsifyResult.Outcome.UP_TO_DATE);
         assertThat(again.belowThreshold()).isEqualTo(gentle.belowThreshold());
         assertThat(Files.readAllBytes(again.sparseModel())).isEqualTo(model);
@@ -135,7 +135,7 @@ class SparsificationTest {
     @Test
     void scaledChannelsRunInLibtorchAsTheFoldedModelRunsInOnnxRuntime(@TempDir Path folder) throws Exception {
         OnnxModel model = YoloGraphs.yolo(false);
-        ChannelScaling scaling = Sparsification.scaling(model, ChannelDependencyAnalysis.analyze(model), 0.5, 0.02,
+        ChannelScaling scaling = Sparsification.scaling(model, ChannelDependencyAnalysis.analyze(model), 0.5, 0.02, 0.01,
                 true);
         long[] shape = YoloGraphs.INPUT_SHAPE;
         float[] image = YoloGraphs.input(shape, 5);
@@ -188,9 +188,25 @@ class SparsificationTest {
     }
 
     @Test
+    void aLossThatIsNotFiniteStopsAndWritesNothing(@TempDir Path folder) throws Exception {
+        SparsifyRequest request = request(folder, 0.5);
+        YoloGraphs.editInitializer(YoloGraphs.yolo(false), "/model.1/cv1/conv.weight", w -> {
+            float[] broken = w.clone();
+            broken[0] = Float.NaN;
+            return broken;
+        }).save(request.model());
+        assertThatThrownBy(() -> new Sparsification(ProgressListener.silent()).run(request))
+                .isInstanceOf(InvalidInputException.class).hasMessageContaining("is not finite at step 1");
+        assertThat(request.outputDirectory().resolve("tiny.sparse.onnx")).doesNotExist();
+        assertThat(request.outputDirectory().resolve("sparsify-report.json")).doesNotExist();
+    }
+
+    @Test
     void penaltyAndThresholdOutOfRangeAreRefusedNamingTheElement(@TempDir Path folder) throws Exception {
         assertThatThrownBy(() -> new Sparsification(ProgressListener.silent()).run(request(folder, 0)))
                 .isInstanceOf(InvalidInputException.class).hasMessageContaining("<penalty>0.0</penalty>");
+        assertThatThrownBy(() -> new Sparsification(ProgressListener.silent()).run(request(folder, 2)))
+                .isInstanceOf(InvalidInputException.class).hasMessageContaining("<penalty>2.0</penalty>");
         SparsifyRequest good = request(folder, 0.5);
         assertThatThrownBy(() -> new SparsifyRequest(good.model(), Optional.empty(), good.trainingImages(), 0,
                 settings(), 0.5, 0.2, 1.5, false, UnreadableImagePolicy.SKIP, good.outputDirectory()))
