@@ -2,11 +2,11 @@ import groovy.json.JsonSlurper
 
 def log = new File(basedir, 'build.log').text
 def out = new File(basedir, 'target/yolo-slim')
-assert log =~ /Sparsity-training \d+ channel groups \(penalty 0\.001, scale learning rate 0\.1, weights frozen\) of .*: 8 images, 1 epochs of 2 steps \(batch 4, 320×320\)/
+assert log =~ /Sparsity-training \d+ channel groups \(penalty 0\.001, scale learning rate 0\.01, weights frozen\) of .*: 8 images, 1 epochs of 2 steps \(batch 4, 320×320\)/
 assert log =~ /channel scales: mean \|s\| \d\.\d{3}, \d+ of \d+ below 0\.01/
 assert log.contains('wrote yolov8n.sparse.onnx and sparsify-report.json')
 assert log =~ /Pruning yolov8n\.sparse\.onnx: \d+ prunable channels in \d+ groups \(criterion scale\)/
-assert log =~ /Removing [1-9]\d* channels \(threshold 0\.95\)/
+assert log =~ /Removing [1-9]\d* channels \(threshold 0\.995\)/
 assert log =~ /Distilling .*yolov8n\.pruned\.onnx from .*: 8 images, 1 epochs of 2 steps \(batch 4, 320×320\)/
 assert log =~ /Epoch 1\/1: loss \d+\.\d{4}/
 assert log.contains('Wrote yolov8n.distilled.onnx and distill-report.json')
