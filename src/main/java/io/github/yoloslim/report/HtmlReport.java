@@ -56,7 +56,8 @@ public final class HtmlReport {
                 return new Result(page, false, (System.nanoTime() - start) / 1e9);
             }
             String modelSha256 = Files.isRegularFile(request.model()) ? Sha256.ofFile(request.model()) : null;
-            byte[] html = ReportPage.html(sources, modelSha256, fingerprint).getBytes(StandardCharsets.UTF_8);
+            byte[] html = ReportPage.html(sources.readReports(), modelSha256, fingerprint)
+                    .getBytes(StandardCharsets.UTF_8);
             AtomicFiles.write(page, html);
             return new Result(page, true, (System.nanoTime() - start) / 1e9);
         }

@@ -25,11 +25,12 @@ final class ReportSources {
     final Path mapReportFile;
     final PipelineRecord pipeline;
     final ReportState state;
-    final Optional<ReportViews.Prune> prune;
-    final Optional<DistillReport> distill;
-    final Optional<ReportViews.Calibration> calibration;
-    final Optional<EngineManifest> engine;
-    final Optional<ReportViews.MapGate> mapGate;
+    // The stage reports, read by readReports() once the page is known to need rebuilding.
+    Optional<ReportViews.Prune> prune = Optional.empty();
+    Optional<DistillReport> distill = Optional.empty();
+    Optional<ReportViews.Calibration> calibration = Optional.empty();
+    Optional<EngineManifest> engine = Optional.empty();
+    Optional<ReportViews.MapGate> mapGate = Optional.empty();
     final List<String> problems = new ArrayList<>();
 
     private ReportSources(Path directory, Path model, ReportState state) {
@@ -39,17 +40,22 @@ final class ReportSources {
         this.mapReportFile = state.mapReport() != null ? Path.of(state.mapReport())
                 : directory.resolve(ArtifactNames.MAP_REPORT);
         this.pipeline = readPipeline();
-        this.prune = read(directory.resolve(ArtifactNames.PRUNE_REPORT), ReportViews.Prune.class, "prune");
-        this.distill = read(directory.resolve(ArtifactNames.DISTILL_REPORT), DistillReport.class, "distill");
-        this.calibration = read(directory.resolve(ArtifactNames.CALIBRATION_REPORT), ReportViews.Calibration.class,
-                "calibrate");
-        this.engine = read(directory.resolve(ArtifactNames.ENGINE_MANIFEST), EngineManifest.class, "build-engine");
-        this.mapGate = read(mapReportFile, ReportViews.MapGate.class, "verify-map");
     }
 
-    /** Reads everything the page is built from; never fails on a report, only on the directory. */
+    /** The pipeline record and the report state, enough to say whether the page is up to date. */
     static ReportSources read(Path directory, Path model) {
         return new ReportSources(directory, model, ReportState.read(directory));
+    }
+
+    /** Reads the stage reports; never fails on a report, only notes it in {@link #problems}. */
+    ReportSources readReports() {
+        prune = read(directory.resolve(ArtifactNames.PRUNE_REPORT), ReportViews.Prune.class, "prune");
+        distill = read(directory.resolve(ArtifactNames.DISTILL_REPORT), DistillReport.class, "distill");
+        calibration = read(directory.resolve(ArtifactNames.CALIBRATION_REPORT), ReportViews.Calibration.class,
+                "calibrate");
+        engine = read(directory.resolve(ArtifactNames.ENGINE_MANIFEST), EngineManifest.class, "build-engine");
+        mapGate = read(mapReportFile, ReportViews.MapGate.class, "verify-map");
+        return this;
     }
 
     /** The files the page is built from, for its fingerprint. */
