@@ -17,4 +17,14 @@ def report = new JsonSlurper().parse(new File(out, 'map-report.json'))
 assert report.verdict == 'PASSED'
 assert report.candidate.evaluation.model.endsWith('yolov8n.int8.onnx')
 assert report.mapDrop < 0.02
+
+// report.html: rebuilt after each goal, with both goals' sections and their inline plots; it loads nothing.
+def page = new File(out, 'report.html').text
+assert page.contains('<section id="pipeline">')
+assert page.contains('<section id="calibrate">')
+def verify = (page =~ /(?s)<section id="verify-map">(.*?)<\/section>/)
+assert verify.find()
+assert verify.group(1).contains('class="verdict pass"')
+assert verify.group(1).count('<svg ') == 3
+assert !(page =~ /(src|href)=["']https?:/)
 return true

@@ -1,18 +1,23 @@
 package io.github.yoloslim.mojo;
 
 import io.github.yoloslim.InvalidInputException;
+import io.github.yoloslim.cache.ArtifactNames;
 import io.github.yoloslim.data.DatasetFormat;
 import io.github.yoloslim.engine.EngineUnavailableException;
 import io.github.yoloslim.progress.ProgressListener;
+import io.github.yoloslim.report.HtmlReport;
+import io.github.yoloslim.report.ReportRequest;
 import org.apache.maven.plugin.AbstractMojo;
 import org.apache.maven.plugin.MojoExecutionException;
 import org.apache.maven.plugin.MojoFailureException;
 import org.apache.maven.plugins.annotations.Parameter;
 
 import java.io.File;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.OptionalDouble;
 
 /**
  * What every yolo-slim goal shares: the model, the output folder, threads and the skip switches, and the one
@@ -62,8 +67,12 @@ abstract class AbstractYoloSlimMojo extends AbstractMojo {
             getLog().info("Skipping yolo-slim:" + goal() + ": " + goalSkipProperty() + " is true");
             return;
         }
+        ProgressListener listener = new MavenProgressListener(getLog());
+        long start = System.nanoTime();
+        boolean completed = false;
         try {
-            run(new MavenProgressListener(getLog()));
+            run(listener);
+            completed = true;
         } catch (InvalidInputException e) {
             throw new MojoFailureException(e.getMessage(), e);
         } catch (MojoFailureException | MojoExecutionException e) {
@@ -72,6 +81,31 @@ abstract class AbstractYoloSlimMojo extends AbstractMojo {
             throw new MojoExecutionException(e.getMessage(), e);
         } catch (Exception e) {
             throw new MojoExecutionException("yolo-slim:" + goal() + " failed: " + e, e);
+        } finally {
+            updateReport(listener, completed, (System.nanoTime() - start) / 1e9);
+        }
+    }
+
+    /** Where verify-map wrote its report; the other goals write none. */
+    Optional<Path> mapReport() {
+        return Optional.empty();
+    }
+
+    /**
+     * Rebuilds {@code report.html} after the goal, also when it failed (a failed gate's report is the one to look
+     * at). The page only shows what the goal wrote, so a page that cannot be written is a warning, never the goal's
+     * failure, and never hides the goal's own exception.
+     */
+    private void updateReport(ProgressListener listener, boolean completed, double goalSeconds) {
+        try {
+            HtmlReport.Result result = new HtmlReport(listener).update(new ReportRequest(outputDirectory.toPath(),
+                    model.toPath().normalize(), goal(), completed ? OptionalDouble.of(goalSeconds)
+                            : OptionalDouble.empty(), mapReport()));
+            getLog().debug(String.format(Locale.ROOT, "%s %s in %.3f s (%.1f %% of yolo-slim:%s's %.1f s)",
+                    result.file(), result.rebuilt() ? "rebuilt" : "up to date", result.seconds(),
+                    100 * result.seconds() / goalSeconds, goal(), goalSeconds));
+        } catch (IOException | RuntimeException e) {
+            getLog().warn("Could not write " + ArtifactNames.HTML_REPORT + " in " + outputDirectory + ": " + e);
         }
     }
 

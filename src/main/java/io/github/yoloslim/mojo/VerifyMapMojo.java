@@ -16,7 +16,9 @@ import org.apache.maven.plugins.annotations.Mojo;
 import org.apache.maven.plugins.annotations.Parameter;
 
 import java.io.File;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Fails the build when the candidate model's COCO mAP50-95 drops more than {@code maxMapDrop} below the
@@ -129,6 +131,11 @@ public class VerifyMapMojo extends AbstractImageMojo {
             throw new MojoFailureException(result.message() + " Report: " + result.report());
         }
         getLog().info(result.message());
+    }
+
+    @Override
+    Optional<Path> mapReport() {
+        return Optional.of(reportFile.toPath());
     }
 
     VerifyMapRequest request() {
