@@ -32,8 +32,14 @@ final class DistillSection {
         }
         out.append(String.format(Locale.ROOT, ": %d steps in %s (%.1f images/s).</p>\n", report.steps(),
                 Html.seconds(report.seconds()), report.imagesPerSecond()));
-        List<EpochLoss> epochs = report.epochs() == null ? List.of() : report.epochs();
-        if (!epochs.isEmpty()) {
+        out.append(losses(report.epochs(), "Distillation loss per epoch (mean, weighted)", charts));
+        return Html.section("distill", "distill", ArtifactNames.DISTILL_REPORT, out.toString());
+    }
+
+    /** The loss terms of {@code epochs} as a chart and a table; empty for no epochs. For each training stage. */
+    static String losses(List<EpochLoss> epochs, String title, Charts charts) {
+        StringBuilder out = new StringBuilder();
+        if (epochs != null && !epochs.isEmpty()) {
             double[] x = epochs.stream().mapToDouble(EpochLoss::epoch).toArray();
             Map<String, double[][]> series = new LinkedHashMap<>();
             series.put("total", new double[][] {x, values(epochs, EpochLoss::total)});
@@ -42,7 +48,7 @@ final class DistillSection {
             if (epochs.stream().anyMatch(epoch -> epoch.features() != 0)) {
                 series.put("features", new double[][] {x, values(epochs, EpochLoss::features)});
             }
-            out.append(charts.lines("Distillation loss per epoch (mean, weighted)", "epoch", "loss", series,
+            out.append(charts.lines(title, "epoch", "loss", series,
                     Charts.Axes.EPOCHS, Charts.WIDTH, 340));
             List<List<String>> rows = new ArrayList<>();
             for (EpochLoss epoch : epochs) {
@@ -51,7 +57,7 @@ final class DistillSection {
             }
             out.append(Html.table(List.of("epoch", "total", "box", "classes", "features", "time"), rows));
         }
-        return Html.section("distill", "distill", ArtifactNames.DISTILL_REPORT, out.toString());
+        return out.toString();
     }
 
     private static double[] values(List<EpochLoss> epochs, ToDoubleFunction<EpochLoss> term) {

@@ -41,6 +41,7 @@ final class ReportPage {
         StringBuilder body = new StringBuilder();
         body.append(pipeline);
         sources.mapGate.ifPresent(gate -> body.append(VerifyMapSection.html(gate, sources.mapReportFile, charts)));
+        sources.sparsify.ifPresent(sparsify -> body.append(SparsifySection.html(sparsify, charts)));
         sources.prune.ifPresent(prune -> body.append(PruneSection.html(prune, charts)));
         sources.distill.ifPresent(distill -> body.append(DistillSection.html(distill, charts)));
         sources.calibration.ifPresent(calibration -> body.append(CalibrationSection.html(calibration, charts)));

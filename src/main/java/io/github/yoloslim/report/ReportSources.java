@@ -6,6 +6,7 @@ import io.github.yoloslim.cache.Json;
 import io.github.yoloslim.cache.PipelineRecord;
 import io.github.yoloslim.distill.DistillReport;
 import io.github.yoloslim.engine.EngineManifest;
+import io.github.yoloslim.sparsify.SparsifyReport;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -26,6 +27,7 @@ final class ReportSources {
     final PipelineRecord pipeline;
     final ReportState state;
     // The stage reports, read by readReports() once the page is known to need rebuilding.
+    Optional<SparsifyReport> sparsify = Optional.empty();
     Optional<ReportViews.Prune> prune = Optional.empty();
     Optional<DistillReport> distill = Optional.empty();
     Optional<ReportViews.Calibration> calibration = Optional.empty();
@@ -49,6 +51,7 @@ final class ReportSources {
 
     /** Reads the stage reports; never fails on a report, only notes it in {@link #problems}. */
     ReportSources readReports() {
+        sparsify = read(directory.resolve(ArtifactNames.SPARSIFY_REPORT), SparsifyReport.class, "sparsify");
         prune = read(directory.resolve(ArtifactNames.PRUNE_REPORT), ReportViews.Prune.class, "prune");
         distill = read(directory.resolve(ArtifactNames.DISTILL_REPORT), DistillReport.class, "distill");
         calibration = read(directory.resolve(ArtifactNames.CALIBRATION_REPORT), ReportViews.Calibration.class,
@@ -60,7 +63,8 @@ final class ReportSources {
 
     /** The files the page is built from, for its fingerprint. */
     List<Path> files() {
-        return List.of(directory.resolve(PipelineRecord.FILE_NAME), directory.resolve(ArtifactNames.PRUNE_REPORT),
+        return List.of(directory.resolve(PipelineRecord.FILE_NAME), directory.resolve(ArtifactNames.SPARSIFY_REPORT),
+                directory.resolve(ArtifactNames.PRUNE_REPORT),
                 directory.resolve(ArtifactNames.DISTILL_REPORT), directory.resolve(ArtifactNames.CALIBRATION_REPORT),
                 directory.resolve(ArtifactNames.ENGINE_MANIFEST), mapReportFile,
                 directory.resolve(ReportState.FILE_NAME));

@@ -3,11 +3,20 @@ package io.github.yoloslim.report;
 import io.github.yoloslim.cache.ArtifactNames;
 import io.github.yoloslim.cache.Json;
 import io.github.yoloslim.data.Category;
+import io.github.yoloslim.data.UnreadableImagePolicy;
 import io.github.yoloslim.eval.CategoryAp;
 import io.github.yoloslim.eval.CocoStats;
 import io.github.yoloslim.eval.ModelEvaluation;
 import io.github.yoloslim.eval.PrecisionRecallCurve;
 import io.github.yoloslim.gate.Verdict;
+import io.github.yoloslim.progress.ProgressListener;
+import io.github.yoloslim.prune.YoloGraphs;
+import io.github.yoloslim.sparsify.Sparsification;
+import io.github.yoloslim.sparsify.SparsifyRequest;
+import io.github.yoloslim.train.Augmentation;
+import io.github.yoloslim.train.DistillationSettings;
+import io.github.yoloslim.train.LossWeights;
+import io.github.yoloslim.train.TrainingDevice;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.w3c.dom.Document;
@@ -21,6 +30,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalDouble;
 import java.util.regex.MatchResult;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -169,6 +179,28 @@ class HtmlReportTest {
         return new ModelEvaluation(model, sha256, "test", CocoStats.of(0.4, 0.6, 0.4, -1, -1, -1, -1, -1, -1, -1, -1,
                 -1), perClass, List.of(new PrecisionRecallCurve(0.5, recall, precision),
                         new PrecisionRecallCurve(0.75, recall, precision)), 4, List.of(), List.of(), 10, 1.5);
+    }
+
+    @Test
+    void aSparsifiedModelsPageShowsItsLossesScalesAndHistogram() throws Exception {
+        Path model = dir.resolve("tiny.onnx");
+        YoloGraphs.yolo(false).save(model);
+        Path images = YoloGraphs.noiseImages(dir.resolve("images"), 8, 40, 3).get(0).getParent();
+        Path out = dir.resolve("out");
+        new Sparsification(ProgressListener.silent()).run(new SparsifyRequest(model, Optional.empty(), images, 0,
+                new DistillationSettings(2, 4, 32, 0.01, 1, 0.01, 0, 5, new LossWeights(1, 1, 0, 1),
+                        new Augmentation(0, 0, 0), TrainingDevice.CPU, 2), 1e-3, 0.1, 0.5, false,
+                UnreadableImagePolicy.SKIP, out));
+        new HtmlReport(ProgressListener.silent()).update(new ReportRequest(out, model, "sparsify",
+                OptionalDouble.of(3), Optional.empty()));
+
+        Map<String, String> sections = sections(Files.readString(out.resolve(ArtifactNames.HTML_REPORT)));
+        assertThat(sections).containsOnlyKeys("pipeline", "sparsify");
+        assertThat(sections.get("pipeline")).contains("tiny.sparse.onnx");
+        // The loss terms and the scales, per epoch.
+        assertThat(svgs(sections.get("sparsify"))).hasSize(2);
+        assertThat(sections.get("sparsify")).contains("ended below scale 0.5", "Final |s|, all groups",
+                "Groups losing the largest share");
     }
 
     static Map<String, String> sections(String page) {
