@@ -3,6 +3,7 @@ package io.github.yoloslim.prune;
 import io.github.yoloslim.data.UnreadableImagePolicy;
 import io.github.yoloslim.onnx.ModelOverrides;
 import io.github.yoloslim.progress.ProgressListener;
+import io.github.yoloslim.testing.ConsoleListener;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,24 +31,7 @@ public final class RecoveryBenchmark {
         String criterion = args.length > 2 ? args[2] : "variance";
         long start = System.nanoTime();
         double[] recovery = {0};
-        ProgressListener listener = new ProgressListener() {
-            @Override
-            public void stage(String message) {
-                System.out.printf(Locale.ROOT, "%7.1f s  %s%n", (System.nanoTime() - start) / 1e9, message);
-                if (message.startsWith("Least squares re-solved")) {
-                    recovery[0] = Double.parseDouble(message.replaceAll(".* in ([0-9.]+) s;.*", "$1"));
-                }
-            }
-
-            @Override
-            public void detail(String message) {
-            }
-
-            @Override
-            public void warn(String message) {
-                System.out.println("WARNING " + message);
-            }
-        };
+        ProgressListener listener = new ConsoleListener();
         Path output = Files.createTempDirectory("recovery-benchmark");
         new Pruner(listener).run(new PruneRequest(shared.resolve("models/yolov8n.onnx"),
                 ImportanceCriterion.parse(criterion, "criterion"), new SelectionSettings(ratio, -1, 8, 0.25, 8),

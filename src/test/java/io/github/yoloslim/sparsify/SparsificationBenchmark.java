@@ -16,6 +16,7 @@ import io.github.yoloslim.prune.Pruner;
 import io.github.yoloslim.prune.RecoveryMethod;
 import io.github.yoloslim.prune.RecoverySettings;
 import io.github.yoloslim.prune.SelectionSettings;
+import io.github.yoloslim.testing.ConsoleListener;
 import io.github.yoloslim.testing.SharedData;
 import io.github.yoloslim.train.Augmentation;
 import io.github.yoloslim.train.DistillationSettings;
@@ -57,21 +58,7 @@ public final class SparsificationBenchmark {
         boolean trainWeights = args.length > 10 && args[10].equals("train-weights");
         Path work = Files.createDirectories(Path.of(args[1]).resolve(String.join("-", "l" + penalty, "s" + scaleRate,
                 "e" + epochs, "px" + imageSize, "n" + maxImages, trainWeights ? "w" : "frozen")));
-        ProgressListener log = new ProgressListener() {
-            @Override
-            public void stage(String message) {
-                System.out.println(message);
-            }
-
-            @Override
-            public void detail(String message) {
-            }
-
-            @Override
-            public void warn(String message) {
-                System.out.println("WARNING " + message);
-            }
-        };
+        ProgressListener log = new ConsoleListener();
         Path model = shared.resolve("models/yolov8n.onnx");
         Path unlabelled = shared.resolve("data/coco-unlabeled/images");
         Dataset dataset = args[9].equals("val500") ? SharedData.coco(shared, "coco-val500", "val2017")

@@ -17,6 +17,7 @@ import io.github.yoloslim.prune.Pruner;
 import io.github.yoloslim.prune.RecoveryMethod;
 import io.github.yoloslim.prune.RecoverySettings;
 import io.github.yoloslim.prune.SelectionSettings;
+import io.github.yoloslim.testing.ConsoleListener;
 import io.github.yoloslim.testing.SharedData;
 
 import java.nio.file.Files;
@@ -53,21 +54,7 @@ public final class DistillationBenchmark {
         DistillationSettings settings = new DistillationSettings(Integer.parseInt(args[3]), Integer.parseInt(args[4]),
                 Integer.parseInt(args[5]), Double.parseDouble(args[6]), 50, 0.01, 0, 1, losses,
                 new Augmentation(0.5, 0.25, 0), TrainingDevice.CPU, 2);
-        ProgressListener log = new ProgressListener() {
-            @Override
-            public void stage(String message) {
-                System.out.println(message);
-            }
-
-            @Override
-            public void detail(String message) {
-            }
-
-            @Override
-            public void warn(String message) {
-                System.out.println("WARNING " + message);
-            }
-        };
+        ProgressListener log = new ConsoleListener();
 
         Path model = shared.resolve("models/yolov8n.onnx");
         Path unlabelled = shared.resolve("data/coco-unlabeled/images");
