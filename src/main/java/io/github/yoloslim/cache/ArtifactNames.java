@@ -66,6 +66,11 @@ public final class ArtifactNames {
         return baseName(model) + PLAN;
     }
 
+    /** {@code <name>-djl.zip}. */
+    public static String djlArchive(Path model) {
+        return baseName(model) + "-djl.zip";
+    }
+
     /** Whether {@code file} is a serialized TensorRT engine (by its name). */
     public static boolean isPlan(Path file) {
         return file.getFileName().toString().endsWith(PLAN);

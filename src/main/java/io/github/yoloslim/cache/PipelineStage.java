@@ -17,7 +17,9 @@ public enum PipelineStage {
     /** INT8 calibration: writes {@code <name>.int8.onnx}. */
     CALIBRATE("calibrate", "calibrate", "calibrationInput", true),
     /** TensorRT engine: writes {@code <name>.plan}. */
-    BUILD_ENGINE("build-engine", "engine", "engineInput", false);
+    BUILD_ENGINE("build-engine", "engine", "engineInput", false),
+    /** The DJL model archive of the newest model: writes {@code <name>-djl.zip}. */
+    DJL_ARCHIVE("djl-archive", "djl", "djlInput", false);
 
     private final String key;
     private final String propertyName;
