@@ -69,7 +69,7 @@ public final class DjlArchive {
         TranslatorSettings settings = new TranslatorSettings(info.inputWidth(), info.inputHeight(), info.layout(),
                 request.decode());
         TranslatorClasses classes = TranslatorClasses.collect();
-        StageKey key = run.key(input).names("classNames", info.classNames());
+        StageKey key = run.key(input).input("translator", classes.sha256()).names("classNames", info.classNames());
         settings.properties().forEach(key::parameter);
         Path archive = run.outputDirectory().resolve(ArtifactNames.djlArchive(request.model()));
         OutputDirectory.requireWritable(archive);

@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.translate.Batchifier;
 import ai.djl.translate.Translator;
 import ai.djl.translate.TranslatorContext;
 import io.github.yoloslim.data.DecodedImage;
@@ -55,7 +56,13 @@ final class LetterboxTranslator<I> implements Translator<I, DetectedObjects> {
         NDManager manager = ctx.getNDManager();
         float[] planes = new float[letterbox.inputLength()];
         ctx.setAttachment(GEOMETRY, letterbox.apply(pixels.decode(input, manager), planes, 0));
-        return new NDList(manager.create(planes, new Shape(3, letterbox.targetHeight(), letterbox.targetWidth())));
+        return new NDList(manager.create(planes, new Shape(1, 3, letterbox.targetHeight(), letterbox.targetWidth())));
+    }
+
+    /** None: the input is made a batch of one here, since ONNX Runtime's NDArrays cannot stack without PyTorch. */
+    @Override
+    public Batchifier getBatchifier() {
+        return null;
     }
 
     @Override

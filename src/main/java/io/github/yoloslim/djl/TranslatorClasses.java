@@ -1,5 +1,6 @@
 package io.github.yoloslim.djl;
 
+import io.github.yoloslim.cache.Sha256;
 import org.objectweb.asm.ClassReader;
 import org.objectweb.asm.ClassWriter;
 import org.objectweb.asm.commons.ClassRemapper;
@@ -80,6 +81,13 @@ final class TranslatorClasses {
     /** Archive entry name ({@code io/github/yoloslim/.../X.class}) to class file, sorted by name. */
     Map<String, byte[]> classFiles() {
         return classFiles;
+    }
+
+    /** A content hash of the class files, so a changed translator rewrites the archive under one plugin version. */
+    String sha256() {
+        Sha256 hash = Sha256.builder();
+        classFiles.forEach((name, bytes) -> hash.add("class", name).add("bytes", Sha256.ofBytes(bytes)));
+        return hash.hex();
     }
 
     /**

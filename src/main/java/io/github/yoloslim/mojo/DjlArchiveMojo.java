@@ -64,7 +64,7 @@ public class DjlArchiveMojo extends AbstractYoloSlimMojo {
 
     /** Attach the archive to the project, so {@code install} and {@code deploy} publish it. */
     @Parameter(property = "yoloslim.djl.attach", defaultValue = "true")
-    String attach;
+    String djlAttach;
 
     /** The attached archive's classifier. */
     @Parameter(property = "yoloslim.djl.classifier", defaultValue = "djl")
@@ -94,13 +94,15 @@ public class DjlArchiveMojo extends AbstractYoloSlimMojo {
 
     @Override
     void run(ProgressListener listener) throws Exception {
-        DjlArchiveResult result = new DjlArchive(listener).run(request());
+        DjlArchiveRequest request = request();
+        boolean attach = Choices.flag(djlAttach, "djlAttach");
+        DjlArchiveResult result = new DjlArchive(listener).run(request);
         if (!result.applicationClasspath().isEmpty()) {
             getLog().info("An application loads " + result.archive().getFileName() + " with the archive on its class "
                     + "path beside DJL's API and OnnxRuntime engine; image files as input also need "
                     + String.join(", ", result.applicationClasspath()));
         }
-        if (Choices.flag(attach, "attach")) {
+        if (attach) {
             projectHelper.attachArtifact(project, "zip", djlClassifier.trim(), result.archive().toFile());
             getLog().info("Attached " + result.archive().getFileName() + " as type zip, classifier "
                     + djlClassifier.trim());

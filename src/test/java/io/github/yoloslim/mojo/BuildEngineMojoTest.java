@@ -202,7 +202,7 @@ class BuildEngineMojoTest {
     }
 
     /** Records attachments as {@code type:classifier:file}. */
-    private record RecordingHelper(List<String> attached) implements MavenProjectHelper {
+    record RecordingHelper(List<String> attached) implements MavenProjectHelper {
         @Override
         public void attachArtifact(MavenProject project, File file, String classifier) {
             attached.add("?:" + classifier + ":" + file.getName());
