@@ -2,6 +2,7 @@ package io.github.yoloslim.djl;
 
 import io.github.yoloslim.cache.ArtifactNames;
 import io.github.yoloslim.cache.AtomicFiles;
+import io.github.yoloslim.cache.FileSnapshot;
 import io.github.yoloslim.cache.OutputDirectory;
 import io.github.yoloslim.cache.PipelineStage;
 import io.github.yoloslim.cache.PluginVersion;
@@ -64,7 +65,8 @@ public final class DjlArchive {
     private DjlArchiveResult write(StageRun run, DjlArchiveRequest request) throws IOException {
         StageInput input = run.input(request.input());
         listener.detail("djl-archive input: " + input.explanation());
-        OnnxModel model = OnnxModel.load(input.file(), input.parameter());
+        FileSnapshot snapshot = OnnxModel.read(input.file(), input.parameter());
+        OnnxModel model = OnnxModel.parse(snapshot, input.parameter());
         YoloModelInfo info = YoloModelInspector.inspect(model, input.parameter(), request.overrides());
         TranslatorSettings settings = new TranslatorSettings(info.inputWidth(), info.inputHeight(), info.layout(),
                 request.decode());
@@ -83,7 +85,7 @@ public final class DjlArchive {
         Map<String, byte[]> entries = new TreeMap<>(classes.classFiles());
         entries.put("META-INF/MANIFEST.MF", ("Manifest-Version: 1.0\r\nCreated-By: yolo-slim-maven-plugin "
                 + PluginVersion.get() + "\r\n\r\n").getBytes(StandardCharsets.UTF_8));
-        entries.put(MODEL_ENTRY, Files.readAllBytes(input.file()));
+        entries.put(MODEL_ENTRY, snapshot.bytes());
         entries.put(LetterboxTranslatorFactory.SYNSET,
                 (String.join("\n", info.classNames()) + "\n").getBytes(StandardCharsets.UTF_8));
         entries.put(SERVING_PROPERTIES, servingProperties(settings, input).getBytes(StandardCharsets.ISO_8859_1));

@@ -17,17 +17,7 @@ public record EvaluationSettings(DecodeSettings decode, ModelOverrides overrides
         UnreadableImagePolicy unreadableImages) {
 
     public EvaluationSettings {
-        double conf = decode.confidenceThreshold();
-        if (!(conf >= 0 && conf < 1)) {
-            throw invalid("confidenceThreshold", conf, "a score in [0, 1), e.g. 0.001 as Ultralytics validates");
-        }
-        double iou = decode.iouThreshold();
-        if (!(iou > 0 && iou <= 1)) {
-            throw invalid("iouThreshold", iou, "an IoU in (0, 1], e.g. 0.7 as Ultralytics validates");
-        }
-        if (decode.maxDetections() < 1) {
-            throw invalid("maxDetections", decode.maxDetections(), "at least 1, e.g. 300 as COCO evaluation expects");
-        }
+        decode.requireInRange("");
         if (threads < 0) {
             throw invalid("threads", threads, "0 (all processors) or a positive thread count");
         }
