@@ -2,6 +2,8 @@ package io.github.yoloslim.gate;
 
 import ai.onnxruntime.OrtException;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.yoloslim.InvalidInputException;
 import io.github.yoloslim.cache.ArtifactNames;
 import io.github.yoloslim.cache.AtomicFiles;
@@ -30,12 +32,14 @@ import io.github.yoloslim.onnx.YoloModelInspector;
 import io.github.yoloslim.progress.ProgressListener;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
@@ -71,15 +75,17 @@ public final class MapGate {
             OutputDirectory.requireWritable(request.reportFile(), GateSummaries.markdownFile(request.reportFile()),
                     GateSummaries.junitFile(request.reportFile()), outputDirectory.resolve(ArtifactNames.EVALUATION_CACHE)
                             .resolve("evaluation.json"));
-            // A report left by an earlier run must not stand for this one if this one is interrupted.
+            // A report left by an earlier run must not stand for this one if this one is interrupted; it comes
+            // back at the end if this run finds the same.
+            Optional<WrittenReports> previous = WrittenReports.read(request.reportFile());
             Files.deleteIfExists(request.reportFile());
             Files.deleteIfExists(GateSummaries.markdownFile(request.reportFile()));
             Files.deleteIfExists(GateSummaries.junitFile(request.reportFile()));
-            return gate(request, outputDirectory);
+            return gate(request, outputDirectory, previous);
         }
     }
 
-    private MapGateResult gate(VerifyMapRequest request, Path outputDirectory)
+    private MapGateResult gate(VerifyMapRequest request, Path outputDirectory, Optional<WrittenReports> previous)
             throws IOException, OrtException, EngineUnavailableException {
         Path baselineFile = request.baseline().orElse(request.model());
         String baselineParameter = request.baseline().isPresent() ? "<baseline>" : "<model>";
@@ -178,15 +184,79 @@ public final class MapGate {
                 new MapReport.Evaluated(baselineParameter, baseline.upToDate(), baseline.evaluation()),
                 new MapReport.Evaluated(candidateChoice, candidate.upToDate(), candidate.evaluation()),
                 drop, request.maxMapDrop(), request.minMap(), verdict, message);
-        AtomicFiles.write(request.reportFile(), Json.mapper().writeValueAsBytes(report));
-        GateSummaries.write(report, request.reportFile());
-        listener.stage("Report: " + request.reportFile() + " (with " + ArtifactNames.MAP_REPORT_MARKDOWN + " and "
-                + ArtifactNames.MAP_REPORT_JUNIT + " beside it)");
+        byte[] reportBytes = Json.mapper().writeValueAsBytes(report);
+        Optional<WrittenReports> same = previous.filter(written -> written.say(reportBytes));
+        if (same.isPresent()) {
+            same.get().restore(request.reportFile());
+            listener.stage("Report up to date: " + request.reportFile() + " (written " + same.get().createdAt()
+                    + ") shows the same evaluations and verdict; it, " + ArtifactNames.MAP_REPORT_MARKDOWN
+                    + " and " + ArtifactNames.MAP_REPORT_JUNIT + " keep their content");
+        } else {
+            AtomicFiles.write(request.reportFile(), reportBytes);
+            GateSummaries.write(report, request.reportFile());
+            listener.stage("Report: " + request.reportFile() + " (with " + ArtifactNames.MAP_REPORT_MARKDOWN + " and "
+                    + ArtifactNames.MAP_REPORT_JUNIT + " beside it)");
+        }
         return new MapGateResult(baseline.evaluation(), candidate.evaluation(), drop, verdict, message,
                 request.reportFile());
     }
 
     private record Cached(ModelEvaluation evaluation, boolean upToDate) {
+    }
+
+    /**
+     * The three reports an earlier run left, kept in memory while this run may fail. When this run finds the same
+     * (only the facts of the run that wrote them may differ: the time, and whether the evaluations came from the
+     * cache), their bytes are written back, so an up-to-date rerun changes nothing CI or report.html reads.
+     */
+    private record WrittenReports(byte[] json, byte[] markdown, byte[] junit, ObjectNode facts, String createdAt) {
+
+        static Optional<WrittenReports> read(Path reportFile) throws IOException {
+            Path markdownFile = GateSummaries.markdownFile(reportFile);
+            Path junitFile = GateSummaries.junitFile(reportFile);
+            if (!Files.isRegularFile(reportFile) || !Files.isRegularFile(markdownFile)
+                    || !Files.isRegularFile(junitFile)) {
+                return Optional.empty();
+            }
+            byte[] json = Files.readAllBytes(reportFile);
+            JsonNode report;
+            try {
+                report = Json.mapper().readTree(json);
+            } catch (JsonProcessingException unreadable) {
+                return Optional.empty();
+            }
+            if (!(report instanceof ObjectNode written) || !written.path("createdAt").isTextual()) {
+                return Optional.empty();
+            }
+            return Optional.of(new WrittenReports(json, Files.readAllBytes(markdownFile), Files.readAllBytes(junitFile),
+                    withoutRunFacts(written), written.get("createdAt").asText()));
+        }
+
+        boolean say(byte[] reportBytes) {
+            try {
+                return Json.mapper().readTree(reportBytes) instanceof ObjectNode current
+                        && withoutRunFacts(current).equals(facts);
+            } catch (IOException unreadable) {
+                throw new UncheckedIOException(unreadable);
+            }
+        }
+
+        void restore(Path reportFile) throws IOException {
+            AtomicFiles.write(GateSummaries.markdownFile(reportFile), markdown);
+            AtomicFiles.write(GateSummaries.junitFile(reportFile), junit);
+            AtomicFiles.write(reportFile, json);
+        }
+
+        private static ObjectNode withoutRunFacts(ObjectNode report) {
+            ObjectNode facts = report.deepCopy();
+            facts.remove("createdAt");
+            for (String model : List.of("baseline", "candidate")) {
+                if (facts.get(model) instanceof ObjectNode evaluated) {
+                    evaluated.remove("upToDate");
+                }
+            }
+            return facts;
+        }
     }
 
     /**

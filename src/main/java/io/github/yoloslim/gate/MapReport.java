@@ -7,7 +7,8 @@ import java.util.List;
 
 /**
  * The content of {@code map-report.json}: both evaluations in full, the comparison and the verdict. Numbers
- * are full precision; {@code createdAt} is the only field that changes between identical runs.
+ * are full precision. {@code createdAt} and the {@code upToDate} flags describe the run that wrote it; a later run
+ * that finds everything else the same leaves the file as it is.
  */
 record MapReport(String pluginVersion, String createdAt, DatasetSummary dataset, Settings settings,
         Evaluated baseline, Evaluated candidate, double mapDrop, double maxMapDrop, double minMap, Verdict verdict,

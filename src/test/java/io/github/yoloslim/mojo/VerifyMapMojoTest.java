@@ -127,11 +127,24 @@ class VerifyMapMojoTest {
         assertThat(report.get("verdict").asText()).isEqualTo("PASSED");
         assertThat(report.at("/baseline/evaluation/stats/ap").asDouble()).isEqualTo(1.0);
         assertThat(report.at("/baseline/upToDate").asBoolean()).isFalse();
+        Path markdown = mojo.reportFile.toPath().resolveSibling("map-report.md");
+        byte[] written = Files.readAllBytes(mojo.reportFile.toPath());
+        byte[] writtenMarkdown = Files.readAllBytes(markdown);
 
         log.clear();
         mojo.execute();
         assertThat(log.infos()).anyMatch(line -> line.startsWith("Baseline exact.onnx: up to date (mAP50-95 1.000"));
         assertThat(log.infos()).noneMatch(line -> line.startsWith("Evaluating"));
+        assertThat(log.infos()).anyMatch(line -> line.startsWith("Report up to date: ")
+                && line.contains("(written " + report.get("createdAt").asText() + ")"));
+        assertThat(Files.readAllBytes(mojo.reportFile.toPath())).isEqualTo(written);
+        assertThat(Files.readAllBytes(markdown)).isEqualTo(writtenMarkdown);
+
+        mojo.maxMapDrop = 0.5;
+        log.clear();
+        mojo.execute();
+        assertThat(log.infos()).anyMatch(line -> line.startsWith("Report: "));
+        assertThat(new ObjectMapper().readTree(mojo.reportFile).get("maxMapDrop").asDouble()).isEqualTo(0.5);
     }
 
     @Test
