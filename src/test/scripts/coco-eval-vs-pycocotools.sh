@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Whole-process COCO evaluation, CocoEvalMain (the command the README documents) against pycocotools, on the
-# cases CocoEvalBenchmark writes, runs alternating; then the 12 stats compared. A benchmark, never part of the
-# build: it needs a python that imports pycocotools (PYTHON, default python3; set PYTHONPATH as needed).
+# Whole-process COCO evaluation, CocoEvalMain (the command src/site/markdown/coco-eval.md documents) against
+# pycocotools, on the cases CocoEvalBenchmark writes, runs alternating; then the 12 stats compared. A benchmark,
+# never part of the build: it needs a python that imports pycocotools (PYTHON, default python3; set PYTHONPATH as
+# needed).
 #
 #   mvn -B -q test-compile exec:java -Dexec.classpathScope=test \
 #       -Dexec.mainClass=io.github.yoloslim.eval.CocoEvalBenchmark -Dexec.args=target/bench
@@ -20,7 +21,7 @@ out=target/coco-eval-vs-pycocotools
 mkdir -p "$out"
 mvn -B -q dependency:build-classpath -Dmdep.outputFile="$out/cp.txt" -Dmdep.includeScope=runtime
 cp=target/classes:$(cat "$out/cp.txt")
-# The JVM flags the README's "COCO evaluation on its own" documents; JAVA_FLAGS adds more (-Xmx2g, say).
+# The JVM flags src/site/markdown/coco-eval.md documents; JAVA_FLAGS adds more (-Xmx2g, say).
 flags=(-XX:TieredStopAtLevel=1 ${JAVA_FLAGS:-})
 read -r -d '' reference <<'PY' || true
 import contextlib, io, json, sys

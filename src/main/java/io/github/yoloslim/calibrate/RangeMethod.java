@@ -19,7 +19,7 @@ public enum RangeMethod {
     /**
      * Per tensor, the range that minimises the expected squared quantization error (rounding plus clipping): a
      * long tail is kept when clipping it would cost more than the coarser rounding. The most accurate on
-     * YOLOv8 (see the README's calibration table), so the default.
+     * YOLOv8 (see the table in src/site/markdown/calibrate.md), so the default.
      */
     MSE;
 

@@ -20,7 +20,7 @@ import java.util.concurrent.Future;
  * <pre>java -XX:TieredStopAtLevel=1 -cp &lt;classpath&gt; io.github.yoloslim.eval.CocoEvalMain instances.json detections.json</pre>
  * prints {@code {"stats": [12 numbers], "perCategory": [{"categoryId", "ap", "ap50", "gtCount"}, ...]}}
  * on standard output, numbers at full double precision. Exit status 2 for bad arguments, 1 for bad input.
- * The flag keeps a run of seconds from paying for C2 compilation (the README has the measurements).
+ * The flag keeps a run of seconds from paying for C2 compilation (src/site/markdown/coco-eval.md has the measurements).
  */
 public final class CocoEvalMain {
 

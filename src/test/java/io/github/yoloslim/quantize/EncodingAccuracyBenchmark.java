@@ -26,7 +26,7 @@ import java.util.stream.Stream;
  * mAP50-95 of the float yolov8n and of its INT8 models in every layout and encoding, on the pooled 208 images,
  * on this machine's CPU (whose INT8 flags it prints: without VNNI the full 8-bit {@code u8s8-vnni} weights
  * saturate ONNX Runtime's 16-bit pair sums). Calibrated with {@code mse} on {@code coco-tiny/train2017}. Run on
- * demand (see README), not as a test:
+ * demand (see src/site/markdown/benchmarks.md), not as a test:
  *
  * <pre>mvn -B -q test-compile exec:java -Dexec.classpathScope=test \
  *   -Dexec.mainClass=io.github.yoloslim.quantize.EncodingAccuracyBenchmark -Dexec.args="../shared target/encodings"</pre>

@@ -27,7 +27,7 @@ import java.util.stream.Stream;
 /**
  * CPU latency of the float YOLOv8n against its QDQ layouts (the ONNX Runtime one in each encoding) in ONNX Runtime: one 640×640 image, 2 threads,
  * warm-up then the median of 30 runs each, the models taking turns. Also prints which operators ONNX Runtime's optimised graph of each
- * layout holds, to see what it fused. Run on demand (see README), not as a test:
+ * layout holds, to see what it fused. Run on demand (see src/site/markdown/benchmarks.md), not as a test:
  *
  * <pre>mvn -B -q test-compile exec:java -Dexec.classpathScope=test \
  *   -Dexec.mainClass=io.github.yoloslim.quantize.QdqLatencyBenchmark -Dexec.args="../shared target/bench"</pre>

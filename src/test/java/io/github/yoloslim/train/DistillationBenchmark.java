@@ -31,9 +31,9 @@ import java.util.Optional;
  * (calibration on 64 of the unlabelled images), evaluate the pruned model, distil it from the dense model on the
  * 600 unlabelled images ({@code coco-unlabeled}, disjoint from every evaluation set), and evaluate again on the
  * pooled 208 images ({@code coco-tiny/val2017} + {@code coco128}, FP32 0.4065 mAP50-95) or on {@code coco-val500}.
- * Run on demand (see README), not as a test; arguments: shared folder, work folder, prune ratio, epochs, batch,
- * image size, learning rate, loss weights box/classes/features, evaluation set ({@code pooled} or
- * {@code val500}):
+ * Run on demand (see src/site/markdown/benchmarks.md), not as a test; arguments: shared folder, work folder,
+ * prune ratio, epochs, batch, image size, learning rate, loss weights box/classes/features, evaluation set
+ * ({@code pooled} or {@code val500}):
  *
  * <pre>mvn -B -q test-compile exec:java -Dexec.classpathScope=test \
  *   -Dexec.mainClass=io.github.yoloslim.train.DistillationBenchmark \

@@ -25,7 +25,7 @@ import java.util.Optional;
  * The training runtime's cost on the real YOLOv8n, 2 threads: libtorch's load, a 640×640 forward pass against
  * ONNX Runtime (warm-up, then the median of 10 runs each, taking turns), and distillation steps at batch 4 and 8
  * with where their time goes and the peak resident memory. The student is the given pruned model, else the
- * teacher itself. Run on demand (see README), not as a test:
+ * teacher itself. Run on demand (see src/site/markdown/benchmarks.md), not as a test:
  *
  * <pre>mvn -B -q test-compile exec:java -Dexec.classpathScope=test \
  *   -Dexec.mainClass=io.github.yoloslim.train.TrainingBenchmark -Dexec.args="../shared [student.onnx]"</pre>
