@@ -9,6 +9,9 @@ import ai.onnx.proto.OnnxMl.TypeProto;
 import ai.onnx.proto.OnnxMl.ValueInfoProto;
 import io.github.yoloslim.onnx.GraphView;
 import io.github.yoloslim.onnx.OnnxModel;
+import io.github.yoloslim.onnx.OperatorSemantics;
+import io.github.yoloslim.onnx.OperatorSemantics.ChannelCondition;
+import io.github.yoloslim.onnx.OperatorSemantics.Constant;
 import io.github.yoloslim.prune.ChannelDependencyAnalysis.Piece;
 
 import java.util.ArrayList;
@@ -264,10 +267,15 @@ public final class ChannelPruner {
         PruneOutcome run() {
             for (int i = 0; i < nodes.size(); i++) {
                 NodeProto node = nodes.get(i);
-                switch (node.getOpType()) {
-                    case "Conv" -> conv(i, node);
-                    case "BatchNormalization" -> batchNorm(node);
-                    case "Split" -> split(i, node);
+                OperatorSemantics semantics = OperatorSemantics.of(node.getOpType());
+                switch (semantics.channels()) {
+                    case PRODUCER -> conv(i, node);
+                    case PER_CHANNEL -> {
+                        if (semantics.condition() == ChannelCondition.OWN_PARAMETERS) {
+                            batchNorm(node);
+                        }
+                    }
+                    case SPLIT -> split(i, node);
                     default -> {
                     }
                 }
@@ -535,22 +543,13 @@ public final class ChannelPruner {
                     continue;
                 }
                 Function<Integer, double[]> in = k -> constants.get(node.getInput(k));
-                switch (node.getOpType()) {
-                    case "Conv" -> constants.put(node.getOutput(0), convConstants(node));
-                    case "BatchNormalization" -> constants.put(node.getOutput(0), batchNormConstants(node,
-                            in.apply(0)));
-                    case "Sigmoid" -> constants.put(node.getOutput(0), Arrays.stream(in.apply(0))
-                            .map(x -> 1 / (1 + Math.exp(-x))).toArray());
-                    case "Mul", "Add" -> {
-                        double[] a = in.apply(0);
-                        double[] b = in.apply(1);
-                        double[] result = new double[a.length];
-                        Arrays.setAll(result, c -> node.getOpType().equals("Mul") ? a[c] * b[c] : a[c] + b[c]);
-                        constants.put(node.getOutput(0), result);
-                    }
-                    case "Concat" -> constants.put(node.getOutput(0), node.getInputList().stream()
+                Constant rule = OperatorSemantics.of(node.getOpType()).constant();
+                switch (rule) {
+                    case BIAS_OF_ZERO_WEIGHTS -> constants.put(node.getOutput(0), convConstants(node));
+                    case NORMALIZED -> constants.put(node.getOutput(0), batchNormConstants(node, in.apply(0)));
+                    case CONCATENATED -> constants.put(node.getOutput(0), node.getInputList().stream()
                             .flatMapToDouble(input -> Arrays.stream(constants.get(input))).toArray());
-                    case "Split" -> {
+                    case SPLIT -> {
                         int from = 0;
                         for (String output : node.getOutputList()) {
                             int to = from + ChannelDependencyAnalysis.channels(layouts.get(output));
@@ -558,7 +557,15 @@ public final class ChannelPruner {
                             from = to;
                         }
                     }
-                    default -> constants.put(node.getOutput(0), in.apply(0)); // MaxPool, Resize, Identity
+                    case UNKNOWN -> throw new IllegalStateException(node.getOpType() + " " + node.getOutput(0)
+                            + " is followed by the analysis but has no rule for constants");
+                    default -> {
+                        double[] a = in.apply(0);
+                        double[] b = rule.operands() > 1 ? in.apply(1) : null;
+                        double[] result = new double[a.length];
+                        Arrays.setAll(result, c -> rule.apply(a[c], b == null ? Double.NaN : b[c]));
+                        constants.put(node.getOutput(0), result);
+                    }
                 }
             }
             return constants;
