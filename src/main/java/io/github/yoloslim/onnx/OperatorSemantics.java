@@ -19,7 +19,8 @@ import java.util.stream.Collectors;
  *
  * @param opType the operator type of the default ONNX domain
  * @param channels what it does to the channels of the activations it reads
- * @param condition what a node must also satisfy for its channels to be followed ({@link Channels#PER_CHANNEL})
+ * @param condition what a {@link Channels#PER_CHANNEL} node must also satisfy for its channels to be followed;
+ *     {@link ChannelCondition#NONE} for the other kinds
  * @param scales what the Q/DQ placement does with it
  * @param constant what it outputs on a channel whose inputs are constant
  * @param changedInOpset13 whether its definition changed in opset 13, so an older model cannot simply be

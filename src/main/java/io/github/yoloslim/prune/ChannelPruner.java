@@ -11,6 +11,7 @@ import io.github.yoloslim.onnx.GraphView;
 import io.github.yoloslim.onnx.OnnxModel;
 import io.github.yoloslim.onnx.OperatorSemantics;
 import io.github.yoloslim.onnx.OperatorSemantics.ChannelCondition;
+import io.github.yoloslim.onnx.OperatorSemantics.Channels;
 import io.github.yoloslim.onnx.OperatorSemantics.Constant;
 import io.github.yoloslim.prune.ChannelDependencyAnalysis.Piece;
 
@@ -86,7 +87,7 @@ public final class ChannelPruner {
         Removal removal = Removal.of(model, analysis, removed);
         Set<String> tensors = new LinkedHashSet<>();
         for (NodeProto node : model.graph().getNodeList()) {
-            if (node.getOpType().equals("Conv") && !removal.at(node.getInput(0)).isEmpty()) {
+            if (producer(node) && !removal.at(node.getInput(0)).isEmpty()) {
                 tensors.add(node.getInput(0));
             }
         }
@@ -108,7 +109,7 @@ public final class ChannelPruner {
         List<NodeProto> nodes = model.graph().getNodeList();
         for (int i = 0; i < nodes.size(); i++) {
             NodeProto conv = nodes.get(i);
-            if (!conv.getOpType().equals("Conv")) {
+            if (!producer(conv)) {
                 continue;
             }
             BitSet inputs = removal.at(conv.getInput(0));
@@ -122,6 +123,10 @@ public final class ChannelPruner {
                     Rewrite.kept((int) weight.getDims(0), outputs), (int) weight.getDims(0)));
         }
         return Collections.unmodifiableMap(changes);
+    }
+
+    private static boolean producer(NodeProto node) {
+        return OperatorSemantics.of(node.getOpType()).channels() == Channels.PRODUCER;
     }
 
     /**
