@@ -14,6 +14,8 @@ import io.github.yoloslim.data.ImageSelection;
 import io.github.yoloslim.data.Letterbox;
 import io.github.yoloslim.onnx.GraphView;
 import io.github.yoloslim.onnx.OnnxModel;
+import io.github.yoloslim.onnx.OperatorSemantics;
+import io.github.yoloslim.onnx.OperatorSemantics.Scales;
 import io.github.yoloslim.onnx.YoloModelInfo;
 import io.github.yoloslim.onnx.YoloModelInspector;
 import io.github.yoloslim.progress.ProgressListener;
@@ -154,14 +156,16 @@ public final class Calibrator {
 
     /**
      * The activations whose values are measured: those that get a Q/DQ pair, except one that a quantized Concat
-     * takes in (its values are in the Concat's output, which is measured and shares its scale). A scale group's
+     * (a {@link Scales#SHARED} operator) takes in (its values are in the Concat's output, which is measured and
+     * shares its scale). A scale group's
      * other members (Split halves, MaxPool outputs, a Concat's inputs) hold values the measured ones hold too.
      */
     private static List<String> measured(OnnxModel model, QdqPlacement plan) {
         GraphView graph = model.graphView();
         return plan.quantizedTensors().stream()
-                .filter(tensor -> graph.consumers(tensor).stream().noneMatch(consumer -> consumer.getOpType()
-                        .equals("Concat") && plan.quantizedTensors().contains(consumer.getOutput(0))))
+                .filter(tensor -> graph.consumers(tensor).stream().noneMatch(consumer -> OperatorSemantics.of(
+                        consumer.getOpType()).scales() == Scales.SHARED
+                        && plan.quantizedTensors().contains(consumer.getOutput(0))))
                 .toList();
     }
 

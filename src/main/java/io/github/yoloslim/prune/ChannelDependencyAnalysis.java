@@ -7,7 +7,10 @@ import ai.onnx.proto.OnnxMl.ValueInfoProto;
 import io.github.yoloslim.onnx.DetectHeadDecode;
 import io.github.yoloslim.onnx.GraphView;
 import io.github.yoloslim.onnx.OnnxModel;
+import io.github.yoloslim.onnx.OperatorSemantics;
+import io.github.yoloslim.onnx.OperatorSemantics.Channels;
 import io.github.yoloslim.onnx.TensorShape;
+import io.github.yoloslim.onnx.UnionFind;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -19,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
+import java.util.stream.IntStream;
 
 /**
  * Which output channels of an ONNX YOLOv8 graph can be removed, and which must be removed together: a
@@ -237,7 +241,7 @@ public final class ChannelDependencyAnalysis {
                             new Block(layouts.get(input), displayName(node) + " (" + node.getOpType() + ") "
                                     + refusal)));
                 }
-                if (node.getOpType().equals("Conv")) {
+                if (OperatorSemantics.of(node.getOpType()).channels() == Channels.PRODUCER) {
                     String problem = convProblem(node);
                     if (problem == null) {
                         addSource(i, node);
@@ -276,19 +280,22 @@ public final class ChannelDependencyAnalysis {
                 return "is part of the Detect head's decode (from a Reshape/Flatten of an activation on), whose "
                         + "channel counts are fixed";
             }
-            return switch (node.getOpType()) {
-                case "Conv" -> convReaderProblem(node);
-                case "BatchNormalization" -> batchNormProblem(node);
-                case "Sigmoid", "Identity" -> null;
-                case "MaxPool" -> node.getOutputCount() > 1 && !node.getOutput(1).isEmpty()
-                        ? "also outputs argmax indices" : null;
-                case "Resize" -> onlyFirstTracked(node) ? resizeProblem(node)
-                        : "reads an activation as its roi or scales";
-                case "Mul" -> isSilu(node) ? null : "is not SiLU's Mul(x, Sigmoid(x))";
-                case "Add" -> addProblem(node);
-                case "Concat" -> concatProblem(node);
-                case "Split" -> splitProblem(node);
-                default -> "is an operator the channel analysis does not follow";
+            OperatorSemantics semantics = OperatorSemantics.of(node.getOpType());
+            return switch (semantics.channels()) {
+                case PRODUCER -> convReaderProblem(node);
+                case PER_CHANNEL -> switch (semantics.condition()) {
+                    case NONE -> null;
+                    case OWN_PARAMETERS -> batchNormProblem(node);
+                    case NO_INDICES -> node.getOutputCount() > 1 && !node.getOutput(1).isEmpty()
+                            ? "also outputs argmax indices" : null;
+                    case SCALES_KEEP_CHANNELS -> onlyFirstTracked(node) ? resizeProblem(node)
+                            : "reads an activation as its roi or scales";
+                    case SILU_GATE -> isSilu(node) ? null : "is not SiLU's Mul(x, Sigmoid(x))";
+                };
+                case TIE -> addProblem(node);
+                case CONCAT -> concatProblem(node);
+                case SPLIT -> splitProblem(node);
+                case OPAQUE -> "is an operator the channel analysis does not follow";
             };
         }
 
@@ -430,13 +437,13 @@ public final class ChannelDependencyAnalysis {
         /** The layouts of an understood node's outputs. */
         private void propagate(NodeProto node) {
             List<Segment> first = layouts.get(node.getInput(0));
-            switch (node.getOpType()) {
-                case "Concat" -> {
+            switch (OperatorSemantics.of(node.getOpType()).channels()) {
+                case CONCAT -> {
                     List<Segment> joined = new ArrayList<>();
                     node.getInputList().forEach(input -> joined.addAll(layouts.get(input)));
                     layouts.put(node.getOutput(0), List.copyOf(joined));
                 }
-                case "Split" -> {
+                case SPLIT -> {
                     long[] sizes = splitSizes(node, view, opset, length(first));
                     int from = 0;
                     for (int k = 0; k < sizes.length; k++) {
@@ -447,7 +454,7 @@ public final class ChannelDependencyAnalysis {
                         from = to;
                     }
                 }
-                case "Add" -> {
+                case TIE -> {
                     ties.add(new Tie(first, layouts.get(node.getInput(1))));
                     layouts.put(node.getOutput(0), first);
                 }
@@ -527,8 +534,7 @@ public final class ChannelDependencyAnalysis {
                     from = cut;
                 }
             }
-            int[] parent = new int[pieces.size()];
-            Arrays.setAll(parent, i -> i);
+            UnionFind<Integer> tied = new UnionFind<>();
             for (Tie tie : ties) {
                 List<Integer> a = refine(tie.a(), pieceIds);
                 List<Integer> b = refine(tie.b(), pieceIds);
@@ -536,17 +542,14 @@ public final class ChannelDependencyAnalysis {
                     if (pieces.get(a.get(k))[2] != pieces.get(b.get(k))[2]) {
                         throw new IllegalStateException("tied pieces of unequal length");
                     }
-                    union(parent, a.get(k), b.get(k));
+                    tied.union(a.get(k), b.get(k));
                 }
             }
             Map<Integer, String> blocked = new HashMap<>();
             for (Block block : blocks) {
-                refine(block.layout(), pieceIds).forEach(p -> blocked.putIfAbsent(find(parent, p), block.reason()));
+                refine(block.layout(), pieceIds).forEach(p -> blocked.putIfAbsent(tied.find(p), block.reason()));
             }
-            Map<Integer, List<Integer>> classes = new LinkedHashMap<>();
-            for (int p = 0; p < pieces.size(); p++) {
-                classes.computeIfAbsent(find(parent, p), k -> new ArrayList<>()).add(p);
-            }
+            Map<Integer, List<Integer>> classes = tied.classes(IntStream.range(0, pieces.size()).boxed().toList());
 
             List<ChannelGroup> groups = new ArrayList<>();
             List<List<Piece>> groupPieces = new ArrayList<>();
@@ -611,21 +614,6 @@ public final class ChannelDependencyAnalysis {
 
         private static long key(int source, int start) {
             return ((long) source << 32) | start;
-        }
-
-        private static int find(int[] parent, int p) {
-            while (parent[p] != p) {
-                parent[p] = parent[parent[p]];
-                p = parent[p];
-            }
-            return p;
-        }
-
-        private static void union(int[] parent, int a, int b) {
-            int rootA = find(parent, a);
-            int rootB = find(parent, b);
-            // The earlier piece is the root, so a class is named by its first member in graph order.
-            parent[Math.max(rootA, rootB)] = Math.min(rootA, rootB);
         }
     }
 

@@ -9,6 +9,10 @@ import ai.onnx.proto.OnnxMl.TypeProto;
 import ai.onnx.proto.OnnxMl.ValueInfoProto;
 import io.github.yoloslim.onnx.GraphView;
 import io.github.yoloslim.onnx.OnnxModel;
+import io.github.yoloslim.onnx.OperatorSemantics;
+import io.github.yoloslim.onnx.OperatorSemantics.ChannelCondition;
+import io.github.yoloslim.onnx.OperatorSemantics.Channels;
+import io.github.yoloslim.onnx.OperatorSemantics.Constant;
 import io.github.yoloslim.prune.ChannelDependencyAnalysis.Piece;
 
 import java.util.ArrayList;
@@ -83,7 +87,7 @@ public final class ChannelPruner {
         Removal removal = Removal.of(model, analysis, removed);
         Set<String> tensors = new LinkedHashSet<>();
         for (NodeProto node : model.graph().getNodeList()) {
-            if (node.getOpType().equals("Conv") && !removal.at(node.getInput(0)).isEmpty()) {
+            if (producer(node) && !removal.at(node.getInput(0)).isEmpty()) {
                 tensors.add(node.getInput(0));
             }
         }
@@ -105,7 +109,7 @@ public final class ChannelPruner {
         List<NodeProto> nodes = model.graph().getNodeList();
         for (int i = 0; i < nodes.size(); i++) {
             NodeProto conv = nodes.get(i);
-            if (!conv.getOpType().equals("Conv")) {
+            if (!producer(conv)) {
                 continue;
             }
             BitSet inputs = removal.at(conv.getInput(0));
@@ -119,6 +123,10 @@ public final class ChannelPruner {
                     Rewrite.kept((int) weight.getDims(0), outputs), (int) weight.getDims(0)));
         }
         return Collections.unmodifiableMap(changes);
+    }
+
+    private static boolean producer(NodeProto node) {
+        return OperatorSemantics.of(node.getOpType()).channels() == Channels.PRODUCER;
     }
 
     /**
@@ -264,10 +272,15 @@ public final class ChannelPruner {
         PruneOutcome run() {
             for (int i = 0; i < nodes.size(); i++) {
                 NodeProto node = nodes.get(i);
-                switch (node.getOpType()) {
-                    case "Conv" -> conv(i, node);
-                    case "BatchNormalization" -> batchNorm(node);
-                    case "Split" -> split(i, node);
+                OperatorSemantics semantics = OperatorSemantics.of(node.getOpType());
+                switch (semantics.channels()) {
+                    case PRODUCER -> conv(i, node);
+                    case PER_CHANNEL -> {
+                        if (semantics.condition() == ChannelCondition.OWN_PARAMETERS) {
+                            batchNorm(node);
+                        }
+                    }
+                    case SPLIT -> split(i, node);
                     default -> {
                     }
                 }
@@ -535,22 +548,13 @@ public final class ChannelPruner {
                     continue;
                 }
                 Function<Integer, double[]> in = k -> constants.get(node.getInput(k));
-                switch (node.getOpType()) {
-                    case "Conv" -> constants.put(node.getOutput(0), convConstants(node));
-                    case "BatchNormalization" -> constants.put(node.getOutput(0), batchNormConstants(node,
-                            in.apply(0)));
-                    case "Sigmoid" -> constants.put(node.getOutput(0), Arrays.stream(in.apply(0))
-                            .map(x -> 1 / (1 + Math.exp(-x))).toArray());
-                    case "Mul", "Add" -> {
-                        double[] a = in.apply(0);
-                        double[] b = in.apply(1);
-                        double[] result = new double[a.length];
-                        Arrays.setAll(result, c -> node.getOpType().equals("Mul") ? a[c] * b[c] : a[c] + b[c]);
-                        constants.put(node.getOutput(0), result);
-                    }
-                    case "Concat" -> constants.put(node.getOutput(0), node.getInputList().stream()
+                Constant rule = OperatorSemantics.of(node.getOpType()).constant();
+                switch (rule) {
+                    case BIAS_OF_ZERO_WEIGHTS -> constants.put(node.getOutput(0), convConstants(node));
+                    case NORMALIZED -> constants.put(node.getOutput(0), batchNormConstants(node, in.apply(0)));
+                    case CONCATENATED -> constants.put(node.getOutput(0), node.getInputList().stream()
                             .flatMapToDouble(input -> Arrays.stream(constants.get(input))).toArray());
-                    case "Split" -> {
+                    case SPLIT -> {
                         int from = 0;
                         for (String output : node.getOutputList()) {
                             int to = from + ChannelDependencyAnalysis.channels(layouts.get(output));
@@ -558,7 +562,15 @@ public final class ChannelPruner {
                             from = to;
                         }
                     }
-                    default -> constants.put(node.getOutput(0), in.apply(0)); // MaxPool, Resize, Identity
+                    case UNKNOWN -> throw new IllegalStateException(node.getOpType() + " " + node.getOutput(0)
+                            + " is followed by the analysis but has no rule for constants");
+                    default -> {
+                        double[] a = in.apply(0);
+                        double[] b = rule.operands() > 1 ? in.apply(1) : null;
+                        double[] result = new double[a.length];
+                        Arrays.setAll(result, c -> rule.apply(a[c], b == null ? Double.NaN : b[c]));
+                        constants.put(node.getOutput(0), result);
+                    }
                 }
             }
             return constants;

@@ -6,6 +6,9 @@ import io.github.yoloslim.InvalidInputException;
 import io.github.yoloslim.onnx.DetectHeadDecode;
 import io.github.yoloslim.onnx.GraphView;
 import io.github.yoloslim.onnx.OnnxModel;
+import io.github.yoloslim.onnx.OperatorSemantics;
+import io.github.yoloslim.onnx.OperatorSemantics.Scales;
+import io.github.yoloslim.onnx.UnionFind;
 
 import java.util.ArrayList;
 import java.util.BitSet;
@@ -26,6 +29,7 @@ import java.util.stream.Collectors;
  * analysis; {@link QdqQuantizer} writes the model from it once the activations' ranges are known.
  *
  * <h2>Rules</h2>
+ * What each operator is to the placement comes from {@link OperatorSemantics#scales()}.
  * <ul>
  *   <li><b>Conv</b>: the activation input of every Conv in the quantized part gets a Q/DQ pair and its weight is
  *       quantized per output channel (axis 0), symmetric INT8. In the {@link QdqFormat#TENSORRT TensorRT} layout
@@ -60,15 +64,6 @@ public final class QdqPlacement {
     public record FloatNode(String name, String opType, String reason) {
     }
 
-    /** Operators that mean the model is quantized already; {@code QLinear*} is matched by prefix. */
-    private static final Set<String> QUANTIZED_OPS = Set.of("QuantizeLinear", "DequantizeLinear",
-            "DynamicQuantizeLinear", "ConvInteger", "MatMulInteger");
-    /** Operators whose output has the same scale as their (first) input. */
-    private static final Set<String> SCALE_PASS_THROUGH = Set.of("MaxPool", "Resize", "Split", "Slice", "Reshape",
-            "Transpose", "Flatten", "Squeeze", "Unsqueeze", "Identity");
-    /** Operators whose definition changed in opset 13, so an older model cannot simply be relabelled. */
-    private static final Set<String> CHANGED_IN_OPSET_13 = Set.of("Split", "Squeeze", "Unsqueeze", "ReduceSum",
-            "Softmax", "LogSoftmax", "Hardmax");
     /** Per-axis DequantizeLinear (per-channel weights) needs opset 13. */
     static final int MIN_OPSET = 13;
 
@@ -134,7 +129,7 @@ public final class QdqPlacement {
         BitSet convs = new BitSet();
         for (int i = region.nextSetBit(0); i >= 0; i = region.nextSetBit(i + 1)) {
             NodeProto node = nodes.get(i);
-            if (node.getOpType().equals("Conv")) {
+            if (scales(node) == Scales.INT8_WEIGHTS) {
                 if (node.getInputCount() >= 2 && features.contains(node.getInput(0))
                         && isFloatInitializer(view, node.getInput(1))
                         && (node.getInputCount() < 3 || node.getInput(2).isEmpty()
@@ -157,7 +152,7 @@ public final class QdqPlacement {
         int residualAdds = 0;
         for (int i = region.nextSetBit(0); i >= 0; i = region.nextSetBit(i + 1)) {
             NodeProto node = nodes.get(i);
-            boolean residualAdd = node.getOpType().equals("Add") && node.getInputCount() == 2
+            boolean residualAdd = scales(node) == Scales.INT8_OPERANDS && node.getInputCount() == 2
                     && features.contains(node.getInput(0)) && features.contains(node.getInput(1));
             residualAdds += residualAdd ? 1 : 0;
             for (int j = 0; j < node.getInputCount(); j++) {
@@ -176,30 +171,26 @@ public final class QdqPlacement {
         }
 
         Map<String, Integer> order = tensorOrder(model, nodes);
-        UnionFind groups = new UnionFind();
+        UnionFind<String> groups = new UnionFind<>();
         SortedSet<String> readActivations = new TreeSet<>();
         for (int i = region.nextSetBit(0); i >= 0; i = region.nextSetBit(i + 1)) {
             NodeProto node = nodes.get(i);
             node.getInputList().stream().filter(features::contains).forEach(readActivations::add);
-            if (node.getOpType().equals("Concat")) {
+            if (scales(node) == Scales.SHARED) {
                 for (String input : node.getInputList()) {
                     if (features.contains(input)) {
                         groups.union(input, node.getOutput(0));
                     }
                 }
-            } else if (SCALE_PASS_THROUGH.contains(node.getOpType()) && features.contains(node.getInput(0))) {
+            } else if (scales(node) == Scales.PASS_THROUGH && features.contains(node.getInput(0))) {
                 node.getOutputList().forEach(output -> groups.union(node.getInput(0), output));
             }
         }
         SortedSet<String> quantizedTensors = new TreeSet<>();
         edges.forEach((i, inputs) -> inputs.forEach(j -> quantizedTensors.add(nodes.get(i).getInput(j))));
 
-        Map<String, List<String>> members = new HashMap<>();
-        for (String tensor : readActivations) {
-            members.computeIfAbsent(groups.find(tensor), k -> new ArrayList<>()).add(tensor);
-        }
         Map<String, String> groupOf = new TreeMap<>();
-        for (List<String> group : members.values()) {
+        for (List<String> group : groups.classes(readActivations).values()) {
             String name = group.stream().min((a, b) -> Integer.compare(order.get(a), order.get(b))).orElseThrow();
             group.forEach(tensor -> groupOf.put(tensor, name));
         }
@@ -221,7 +212,7 @@ public final class QdqPlacement {
     public static Map<String, Integer> quantizationNodes(OnnxModel model) {
         Map<String, Integer> counts = new TreeMap<>();
         for (NodeProto node : model.graph().getNodeList()) {
-            if (QUANTIZED_OPS.contains(node.getOpType()) || node.getOpType().startsWith("QLinear")) {
+            if (scales(node) == Scales.QUANTIZATION) {
                 counts.merge(node.getOpType(), 1, Integer::sum);
             }
         }
@@ -250,7 +241,8 @@ public final class QdqPlacement {
         if (opset >= MIN_OPSET) {
             return false;
         }
-        Set<String> changed = nodes.stream().map(NodeProto::getOpType).filter(CHANGED_IN_OPSET_13::contains)
+        Set<String> changed = nodes.stream().map(NodeProto::getOpType)
+                .filter(op -> OperatorSemantics.of(op).changedInOpset13())
                 .collect(Collectors.toCollection(TreeSet::new));
         if (opset < 11 || !changed.isEmpty()) {
             throw new InvalidInputException("<model> " + model.source() + " uses ONNX opset " + opset
@@ -278,6 +270,10 @@ public final class QdqPlacement {
             throw new InvalidInputException("<excludeOpTypes> names " + unknownTypes + ", which no node of <model> "
                     + model.source() + " has. Its operator types are " + types + " (case matters).");
         }
+    }
+
+    private static Scales scales(NodeProto node) {
+        return OperatorSemantics.of(node.getOpType()).scales();
     }
 
     private static boolean isFloatInitializer(GraphView view, String name) {
@@ -393,26 +389,5 @@ public final class QdqPlacement {
 
     boolean opsetBump() {
         return opsetBump;
-    }
-
-    /** Union-find over tensor names. */
-    private static final class UnionFind {
-        private final Map<String, String> parent = new HashMap<>();
-
-        String find(String tensor) {
-            String root = tensor;
-            while (parent.containsKey(root)) {
-                root = parent.get(root);
-            }
-            return root;
-        }
-
-        void union(String a, String b) {
-            String rootA = find(a);
-            String rootB = find(b);
-            if (!rootA.equals(rootB)) {
-                parent.put(rootA, rootB);
-            }
-        }
     }
 }
