@@ -14,7 +14,7 @@ import java.io.File;
 /**
  * Sparsity training (network slimming on the ONNX export): puts a trainable scale on every channel that
  * {@code prune} can remove, trains the model towards the original on unlabelled images (distillation, no labels)
- * with an L1 penalty that drives the scales of unneeded channels to zero, and folds the scales into the Convs.
+ * with an L1 penalty that drives the scales of unneeded channels to zero, and writes the scales into the model.
  * Writes {@code <name>.sparse.onnx} and {@code sparsify-report.json}. Bound to {@code process-sources}, before
  * {@code prune} ({@code generate-resources}), which takes its output by default and removes the channels whose
  * scale fell below {@code scaleThreshold}; {@code distill} then recovers what is left.
@@ -58,8 +58,9 @@ public class SparsifyMojo extends AbstractTrainingMojo {
 
     /**
      * Whether the Conv weights train beside the scales. Frozen weights cannot absorb a shrinking scale, so the
-     * penalty removes the channels the network needs least instead of shrinking all of them; {@code distill}
-     * retrains the weights after {@code prune}.
+     * penalty removes the channels the network needs least instead of shrinking all of them, and the model is
+     * written with its weights unchanged (the scales in its metadata); {@code distill} retrains the weights after
+     * {@code prune}. Trained weights are written with the scales folded in.
      */
     @Parameter(property = "yoloslim.sparsify.trainWeights", defaultValue = "false")
     String sparsifyWeights;

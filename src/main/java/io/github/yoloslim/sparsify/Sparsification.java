@@ -40,8 +40,9 @@ import java.util.Optional;
 
 /**
  * {@code sparsify}'s core: puts a trainable scale on every channel that {@code prune} can remove (coupled channels
- * share one), trains the model towards {@code <model>} on unlabelled images with an L1 penalty on the scales, folds
- * the scales into the Convs and writes {@code <name>.sparse.onnx} (carrying the scales as metadata, for
+ * share one), trains the model towards {@code <model>} on unlabelled images with an L1 penalty on the scales, sets
+ * the scales below the threshold to zero (folding the scales into the Convs only when the weights trained too)
+ * and writes {@code <name>.sparse.onnx} (carrying the scales as metadata, for
  * {@code prune}'s {@code scale} criterion) and {@code sparsify-report.json}. The model is written atomically and
  * only after training succeeded, and {@code pipeline.json} last.
  */

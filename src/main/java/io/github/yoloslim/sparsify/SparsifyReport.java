@@ -15,7 +15,7 @@ import java.util.List;
  * @param fingerprint the hash of everything the sparse model depends on; a rerun with the same one is up to date
  * @param teacher {@code <model>}
  * @param student the model that was trained
- * @param sparse the trained model, scales folded in
+ * @param sparse the trained model, carrying the scales
  * @param belowThreshold channels whose scale ended below {@code sparsity.threshold}, over all groups
  * @param channels all scaled channels
  */

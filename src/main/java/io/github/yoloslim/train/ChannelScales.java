@@ -104,6 +104,13 @@ final class ChannelScales {
         }
     }
 
+    /** Sets every scale to exactly one, in place: the channels get their weights back unscaled. */
+    void reset() {
+        for (NDArray factor : factors.values()) {
+            factor.muli(0).addi(1);
+        }
+    }
+
     private static NDArray owned(NDArray array, NDManager owner) {
         array.attach(owner);
         return array;

@@ -8,7 +8,8 @@ import java.util.List;
  * Sparsity training's trainable channel scales: one factor per channel of each group of coupled Conv output
  * channels (channels that a pruner must remove together share one factor, so they fall to zero together), applied
  * to the Convs' folded weights and biases ({@code W·s}, {@code b·s}, which scales the Conv's output before its
- * activation), trained with an L1 penalty, and folded into the weights when the model is written.
+ * activation), trained with an L1 penalty, and folded into the written model when the weights trained beside
+ * them (with the weights frozen the model is written as loaded and the scales go to its metadata).
  *
  * @param groups the scaled channel groups
  * @param penalty λ of the L1 term {@code λ·Σ|s|} added to the loss (in the loss's units, per channel): a scale

@@ -17,8 +17,8 @@ import java.util.Optional;
  * @param unreadableImages what an image that cannot be decoded does
  * @param output where the trained student is written (atomically, only when training succeeds); empty to keep it
  *        in memory only
- * @param scaling for sparsity training: the channel scales to train under an L1 penalty and fold into the written
- *        model; empty for plain distillation
+ * @param scaling for sparsity training: the channel scales to train under an L1 penalty, folded into the written
+ *        model when the weights train too; empty for plain distillation
  */
 public record DistillationRequest(OnnxModel teacher, OnnxModel student, List<Path> images, Path imageFolder,
         UnreadableImagePolicy unreadableImages, DistillationSettings settings, Optional<Path> output,

@@ -199,8 +199,17 @@ public final class Distiller {
                                 + Durations.describe(elapsed / epoch * (settings.epochs() - epoch)) + " left" : ""));
             }
             double seconds = (System.nanoTime() - start) / 1e9;
+            Map<String, float[]> scales = new LinkedHashMap<>();
             if (!factors.isEmpty()) {
                 student.zeroScalesBelow((float) request.scaling().orElseThrow().threshold());
+                factors.forEach((group, factor) -> scales.put(group, factor.toFloatArray()));
+                // With the weights frozen the scales are what was learned, and they travel in the result: folded
+                // in, the kept channels' shrunken scales would cost accuracy that the next layer cannot undo through
+                // SiLU, and zeroed channels would give prune's least squares the zeroed model to repair towards
+                // instead of the original (measured in sparsify.md).
+                if (!request.scaling().orElseThrow().trainWeights()) {
+                    student.resetScales();
+                }
             }
             OnnxModel model = student.toOnnx();
             if (request.output().isPresent()) {
@@ -211,8 +220,6 @@ public final class Distiller {
             listener.stage(String.format(Locale.ROOT, "Distilled in %.0f s (%.2f images/s): images %.0f s, teacher "
                     + "%.0f s, student forward %.0f s, backward %.0f s, updates %.0f s", seconds, seen / seconds,
                     time.images(), time.teacher(), time.studentForward(), time.backward(), time.update()));
-            Map<String, float[]> scales = new LinkedHashMap<>();
-            factors.forEach((group, factor) -> scales.put(group, factor.toFloatArray()));
             return new DistillationResult(model, epochs, step, seen, seconds, time, skipped, scaleHistory, scales);
         }
     }

@@ -242,6 +242,19 @@ public final class TrainableGraph implements AutoCloseable {
         scales.zeroBelow(threshold);
     }
 
+    /**
+     * Sets every channel scale to exactly one, so that the written model has the weights as they were loaded, or as
+     * trained when they were.
+     *
+     * @throws IllegalStateException when the channels are not scaled
+     */
+    public void resetScales() {
+        if (scales == null) {
+            throw new IllegalStateException("the channels of " + model.source() + " are not scaled");
+        }
+        scales.reset();
+    }
+
     /** The model this graph was loaded from. */
     public OnnxModel model() {
         return model;

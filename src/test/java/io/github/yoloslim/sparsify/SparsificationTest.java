@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.onnx.proto.OnnxMl.NodeProto;
+import ai.onnx.proto.OnnxMl.TensorProto;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.github.yoloslim.InvalidInputException;
 import io.github.yoloslim.cache.Json;
@@ -39,6 +40,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
+import java.util.function.DoublePredicate;
+import java.util.stream.IntStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -52,35 +55,70 @@ class SparsificationTest {
     }
 
     private static SparsifyRequest request(Path folder, double penalty) throws Exception {
+        return request(folder, penalty, false);
+    }
+
+    private static SparsifyRequest request(Path folder, double penalty, boolean trainWeights) throws Exception {
         Path model = folder.resolve("tiny.onnx");
         if (!Files.exists(model)) {
             YoloGraphs.yolo(false).save(model);
             YoloGraphs.noiseImages(folder.resolve("images"), 16, 40, 3);
         }
         return new SparsifyRequest(model, Optional.empty(), folder.resolve("images"), 0, settings(), penalty, 0.1,
-                0.5, false, UnreadableImagePolicy.SKIP, folder.resolve("out"));
+                0.5, trainWeights, UnreadableImagePolicy.SKIP, folder.resolve("out"));
     }
 
     @Test
-    void unneededScalesFallToZeroAndAreFoldedIntoEveryMemberConv(@TempDir Path folder) throws Exception {
+    void withFrozenWeightsTheModelKeepsItsWeightsAndCarriesTheLearnedScales(@TempDir Path folder) throws Exception {
         RecordingListener log = new RecordingListener();
-        SparsifyResult result = new Sparsification(log).run(request(folder, 1e-4));
+        SparsifyRequest request = request(folder, 1e-4, false);
+        SparsifyResult result = new Sparsification(log).run(request);
 
         assertThat(result.outcome()).isEqualTo(SparsifyResult.Outcome.SPARSIFIED);
         assertThat(result.belowThreshold()).isPositive().isLessThanOrEqualTo(result.channels());
         OnnxModel sparse = OnnxModel.load(result.sparseModel(), "<sparse>");
-        SparsityScales scales = SparsityScales.of(sparse, "<sparse>").orElseThrow();
+        SparsityScales scales = scalesOfEveryGroup(sparse);
         assertThat(scales.threshold()).isEqualTo(0.5);
-        ChannelDependencyAnalysis analysis = ChannelDependencyAnalysis.analyze(sparse);
-        assertThat(scales.scales().keySet()).containsExactlyInAnyOrderElementsOf(analysis.groups().stream()
-                .map(ChannelGroup::name).toList());
+        // Scales below the threshold are exactly zero; the others are what was learned, not ones.
+        assertThat(count(scales, scale -> scale == 0)).isEqualTo(result.belowThreshold());
+        assertThat(count(scales, scale -> scale != 0 && scale != 1)).isPositive();
+        // Folding a kept channel's shrunken scale into frozen weights costs accuracy that nothing undoes, and prune
+        // repairs towards its input: the weights stay the original's, every one of them.
+        GraphView original = OnnxModel.load(request.model(), "<model>").graphView();
+        for (TensorProto initializer : sparse.graph().getInitializerList()) {
+            if (initializer.getDataType() != TensorProto.DataType.FLOAT_VALUE) {
+                continue;
+            }
+            assertThat(GraphView.floats(initializer)).as(initializer.getName())
+                    .containsExactly(GraphView.floats(original.initializer(initializer.getName()).orElseThrow()));
+        }
 
-        // A zero scale leaves all-zero weights and bias in that channel of every member; a kept one does not.
+        JsonNode report = Json.mapper().readTree(result.report().toFile());
+        assertThat(report.get("epochs")).hasSize(4);
+        assertThat(report.get("scales")).hasSize(4);
+        assertThat(report.get("scales").get(3).get("belowThreshold").asInt()).isPositive();
+        assertThat(report.get("belowThreshold").asInt()).isEqualTo(result.belowThreshold());
+        JsonNode firstGroup = report.get("groups").get(0);
+        int histogramTotal = 0;
+        for (JsonNode bin : firstGroup.get("histogram")) {
+            histogramTotal += bin.get("count").asInt();
+        }
+        assertThat(histogramTotal).isEqualTo(firstGroup.get("channels").asInt());
+        assertThat(log.stages()).anyMatch(line -> line.startsWith("Sparsity-training "))
+                .anyMatch(line -> line.contains("channel scales: mean |s|"));
+    }
+
+    @Test
+    void withTrainedWeightsAZeroScaleLeavesAllZeroWeightsInThatChannelOfEveryMember(@TempDir Path folder)
+            throws Exception {
+        SparsifyResult result = new Sparsification(new RecordingListener()).run(request(folder, 1e-4, true));
+        OnnxModel sparse = OnnxModel.load(result.sparseModel(), "<sparse>");
+        SparsityScales scales = scalesOfEveryGroup(sparse);
         Map<String, NodeProto> convs = new HashMap<>();
         sparse.graph().getNodeList().forEach(node -> convs.put(ChannelDependencyAnalysis.displayName(node), node));
         GraphView view = sparse.graphView();
         int zeroChannels = 0;
-        for (ChannelGroup group : analysis.groups()) {
+        for (ChannelGroup group : ChannelDependencyAnalysis.analyze(sparse).groups()) {
             float[] groupScales = scales.scales().get(group.name());
             for (ChannelGroup.Member member : group.members()) {
                 NodeProto conv = convs.get(member.conv());
@@ -103,20 +141,18 @@ class SparsificationTest {
             }
         }
         assertThat(zeroChannels).isPositive();
+    }
 
-        JsonNode report = Json.mapper().readTree(result.report().toFile());
-        assertThat(report.get("epochs")).hasSize(4);
-        assertThat(report.get("scales")).hasSize(4);
-        assertThat(report.get("scales").get(3).get("belowThreshold").asInt()).isPositive();
-        assertThat(report.get("belowThreshold").asInt()).isEqualTo(result.belowThreshold());
-        JsonNode firstGroup = report.get("groups").get(0);
-        int histogramTotal = 0;
-        for (JsonNode bin : firstGroup.get("histogram")) {
-            histogramTotal += bin.get("count").asInt();
-        }
-        assertThat(histogramTotal).isEqualTo(firstGroup.get("channels").asInt());
-        assertThat(log.stages()).anyMatch(line -> line.startsWith("Sparsity-training "))
-                .anyMatch(line -> line.contains("channel scales: mean |s|"));
+    private static SparsityScales scalesOfEveryGroup(OnnxModel sparse) {
+        SparsityScales scales = SparsityScales.of(sparse, "<sparse>").orElseThrow();
+        assertThat(scales.scales().keySet()).containsExactlyInAnyOrderElementsOf(ChannelDependencyAnalysis
+                .analyze(sparse).groups().stream().map(ChannelGroup::name).toList());
+        return scales;
+    }
+
+    private static long count(SparsityScales scales, DoublePredicate test) {
+        return scales.scales().values().stream().mapToLong(groupScales -> IntStream.range(0, groupScales.length)
+                .filter(i -> test.test(groupScales[i])).count()).sum();
     }
 
     @Test
