@@ -16,6 +16,7 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.Map;
 
 /** Detects objects in an image with a yolo-slim DJL archive: {@code Detect <archive> <image> [<annotated.png>]}. */
 public final class Detect {
@@ -30,12 +31,22 @@ public final class Detect {
      */
     public static DetectedObjects detect(Path archive, Path image) throws IOException, ModelException,
             TranslateException {
-        Criteria<Path, DetectedObjects> criteria = Criteria.builder()
+        return detect(archive, image, Map.of());
+    }
+
+    /**
+     * As {@link #detect(Path, Path)}, with some of the archive's settings overridden: {@code threshold},
+     * {@code nmsThreshold}, {@code maxDetections} or {@code multiLabel}, as in its {@code serving.properties}.
+     */
+    public static DetectedObjects detect(Path archive, Path image, Map<String, String> settings) throws IOException,
+            ModelException, TranslateException {
+        Criteria.Builder<Path, DetectedObjects> builder = Criteria.builder()
                 .setTypes(Path.class, DetectedObjects.class)
                 .optModelPath(archive)
                 .optEngine("OnnxRuntime")
-                .optTranslatorFactory(new DeferredTranslatorFactory())
-                .build();
+                .optTranslatorFactory(new DeferredTranslatorFactory());
+        settings.forEach(builder::optArgument);
+        Criteria<Path, DetectedObjects> criteria = builder.build();
         try (ZooModel<Path, DetectedObjects> model = criteria.loadModel();
                 Predictor<Path, DetectedObjects> predictor = model.newPredictor()) {
             return predictor.predict(image);
