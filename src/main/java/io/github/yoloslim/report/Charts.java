@@ -39,8 +39,8 @@ import java.util.Map;
 
 /**
  * The page's plots: JFreeChart charts drawn into SVG by JFreeSVG, one {@code <svg>} element each. Values below 0
- * (COCO's -1 for "no ground truth") are left out. Ids inside each SVG are numbered per page, so the same reports give
- * the same page.
+ * (COCO's -1 for "no ground truth") are left out. Ids inside each SVG are numbered per section, so the same reports
+ * give the same page.
  */
 final class Charts {
 
@@ -55,7 +55,13 @@ final class Charts {
     private static final int ROW = 14;
     private static final Shape[] SHAPES = DefaultDrawingSupplier.createStandardSeriesShapes();
 
+    private final String idPrefix;
     private int count;
+
+    /** Charts whose SVG ids start with {@code idPrefix}, so that sections drawn at different times never collide. */
+    Charts(String idPrefix) {
+        this.idPrefix = idPrefix;
+    }
 
     /**
      * Horizontal bars, one row per category, one bar (or, stacked, one segment) per series.
@@ -230,7 +236,7 @@ final class Charts {
 
     /** The chart as one {@code <svg>} element that scales to the page's width. */
     private String svg(JFreeChart chart, int width, int height) {
-        String id = "chart" + (++count);
+        String id = idPrefix + "-chart" + (++count);
         SVGGraphics2D g2 = new SVGGraphics2D(width, height);
         g2.setDefsKeyPrefix(id + "-");
         chart.draw(g2, new Rectangle(width, height));

@@ -56,9 +56,13 @@ public final class HtmlReport {
                 return new Result(page, false, (System.nanoTime() - start) / 1e9);
             }
             String modelSha256 = Files.isRegularFile(request.model()) ? Sha256.ofFile(request.model()) : null;
-            byte[] html = ReportPage.html(sources.readReports(), modelSha256, fingerprint)
+            DrawnSections sections = new DrawnSections(Files.isRegularFile(page)
+                    ? new String(Files.readAllBytes(page), StandardCharsets.UTF_8) : "");
+            byte[] html = ReportPage.html(sources.readReports(), modelSha256, fingerprint, sections)
                     .getBytes(StandardCharsets.UTF_8);
             AtomicFiles.write(page, html);
+            listener.detail(sections.drawn() + " plotted sections drawn, " + sections.reused() + " kept from the "
+                    + "previous page");
             return new Result(page, true, (System.nanoTime() - start) / 1e9);
         }
     }

@@ -1,8 +1,10 @@
 package io.github.yoloslim.report;
 
+import io.github.yoloslim.cache.ArtifactNames;
 import io.github.yoloslim.engine.EngineManifest;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.List;
 
 /** The whole page: a style sheet, the problems found reading the reports, and one section per report present. */
@@ -34,17 +36,32 @@ final class ReportPage {
     private ReportPage() {
     }
 
-    static String html(ReportSources sources, String modelSha256, String fingerprint) throws IOException {
-        Charts charts = new Charts();
+    /** The page for {@code sources}; {@code sections} draws the plotted ones or takes them from the previous page. */
+    static String html(ReportSources sources, String modelSha256, String fingerprint, DrawnSections sections)
+            throws IOException {
         ModelCosts costs = new ModelCosts(sources);
-        String pipeline = new PipelineSection(sources, costs, modelSha256).html();
-        StringBuilder body = new StringBuilder();
-        body.append(pipeline);
-        sources.mapGate.ifPresent(gate -> body.append(VerifyMapSection.html(gate, sources.mapReportFile, charts)));
-        sources.sparsify.ifPresent(sparsify -> body.append(SparsifySection.html(sparsify, charts)));
-        sources.prune.ifPresent(prune -> body.append(PruneSection.html(prune, charts)));
-        sources.distill.ifPresent(distill -> body.append(DistillSection.html(distill, charts)));
-        sources.calibration.ifPresent(calibration -> body.append(CalibrationSection.html(calibration, charts)));
+        StringBuilder body = new StringBuilder(new PipelineSection(sources, costs, modelSha256).html());
+        Path directory = sources.directory;
+        if (sources.mapGate.isPresent()) {
+            body.append(sections.section("verify-map", sources.mapReportFile,
+                    charts -> VerifyMapSection.html(sources.mapGate.get(), sources.mapReportFile, charts)));
+        }
+        if (sources.sparsify.isPresent()) {
+            body.append(sections.section("sparsify", directory.resolve(ArtifactNames.SPARSIFY_REPORT),
+                    charts -> SparsifySection.html(sources.sparsify.get(), charts)));
+        }
+        if (sources.prune.isPresent()) {
+            body.append(sections.section("prune", directory.resolve(ArtifactNames.PRUNE_REPORT),
+                    charts -> PruneSection.html(sources.prune.get(), charts)));
+        }
+        if (sources.distill.isPresent()) {
+            body.append(sections.section("distill", directory.resolve(ArtifactNames.DISTILL_REPORT),
+                    charts -> DistillSection.html(sources.distill.get(), charts)));
+        }
+        if (sources.calibration.isPresent()) {
+            body.append(sections.section("calibrate", directory.resolve(ArtifactNames.CALIBRATION_REPORT),
+                    charts -> CalibrationSection.html(sources.calibration.get(), charts)));
+        }
         sources.engine.ifPresent(engine -> body.append(engine(engine)));
         StringBuilder page = new StringBuilder(body.length() + 4096);
         page.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")

@@ -13,6 +13,7 @@ import io.github.yoloslim.progress.ProgressListener;
 import io.github.yoloslim.prune.YoloGraphs;
 import io.github.yoloslim.sparsify.Sparsification;
 import io.github.yoloslim.sparsify.SparsifyRequest;
+import io.github.yoloslim.testing.RecordingListener;
 import io.github.yoloslim.train.Augmentation;
 import io.github.yoloslim.train.DistillationSettings;
 import io.github.yoloslim.train.LossWeights;
@@ -125,6 +126,40 @@ class HtmlReportTest {
         assertThat(rerun.rebuilt()).isFalse();
         assertThat(fixture.page()).isEqualTo(before);
         assertThat(rerun.seconds()).isLessThan(0.5);
+    }
+
+    @Test
+    void aRebuildDrawsOnlyTheSectionsWhoseReportChangedAndKeepsTheOthersAsTheyWere() throws Exception {
+        ReportFixture fixture = ReportFixture.get();
+        Path output = dir.resolve("yolo-slim");
+        try (var files = Files.walk(fixture.output)) {
+            for (Path file : files.toList()) {
+                Files.copy(file, output.resolve(fixture.output.relativize(file).toString()));
+            }
+        }
+        Path mapReport = output.resolve(ArtifactNames.MAP_REPORT);
+        RecordingListener log = new RecordingListener();
+        new HtmlReport(log).update(new ReportRequest(output, fixture.model, "verify-map", OptionalDouble.of(1),
+                Optional.of(mapReport)));
+        // Another folder: every section's report has another path, so all are drawn anew.
+        assertThat(log.details()).containsExactly("4 plotted sections drawn, 0 kept from the previous page");
+        Map<String, String> before = sections(Files.readString(output.resolve(ArtifactNames.HTML_REPORT)));
+
+        Path distillReport = output.resolve(ArtifactNames.DISTILL_REPORT);
+        Files.writeString(distillReport, Files.readString(distillReport).replaceFirst("\"seconds\" : [0-9.E-]+",
+                "\"seconds\" : 12.5"));
+        log = new RecordingListener();
+        HtmlReport.Result result = new HtmlReport(log).update(new ReportRequest(output, fixture.model, "distill",
+                OptionalDouble.of(1), Optional.empty()));
+        assertThat(result.rebuilt()).isTrue();
+        assertThat(log.details()).containsExactly("1 plotted sections drawn, 3 kept from the previous page");
+        Map<String, String> after = sections(Files.readString(output.resolve(ArtifactNames.HTML_REPORT)));
+        assertThat(after).containsOnlyKeys(before.keySet());
+        for (String id : List.of("verify-map", "prune", "calibrate")) {
+            assertThat(after.get(id)).as(id).isEqualTo(before.get(id));
+        }
+        assertThat(after.get("distill")).isNotEqualTo(before.get("distill"));
+        assertThat(svgs(after.get("distill"))).hasSize(1);
     }
 
     @Test
