@@ -6,6 +6,8 @@ import io.github.yoloslim.engine.EngineManifest;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
+import java.util.function.BiFunction;
 
 /** The whole page: a style sheet, the problems found reading the reports, and one section per report present. */
 final class ReportPage {
@@ -42,26 +44,16 @@ final class ReportPage {
         ModelCosts costs = new ModelCosts(sources);
         StringBuilder body = new StringBuilder(new PipelineSection(sources, costs, modelSha256).html());
         Path directory = sources.directory;
-        if (sources.mapGate.isPresent()) {
-            body.append(sections.section("verify-map", sources.mapReportFile,
-                    charts -> VerifyMapSection.html(sources.mapGate.get(), sources.mapReportFile, charts)));
-        }
-        if (sources.sparsify.isPresent()) {
-            body.append(sections.section("sparsify", directory.resolve(ArtifactNames.SPARSIFY_REPORT),
-                    charts -> SparsifySection.html(sources.sparsify.get(), charts)));
-        }
-        if (sources.prune.isPresent()) {
-            body.append(sections.section("prune", directory.resolve(ArtifactNames.PRUNE_REPORT),
-                    charts -> PruneSection.html(sources.prune.get(), charts)));
-        }
-        if (sources.distill.isPresent()) {
-            body.append(sections.section("distill", directory.resolve(ArtifactNames.DISTILL_REPORT),
-                    charts -> DistillSection.html(sources.distill.get(), charts)));
-        }
-        if (sources.calibration.isPresent()) {
-            body.append(sections.section("calibrate", directory.resolve(ArtifactNames.CALIBRATION_REPORT),
-                    charts -> CalibrationSection.html(sources.calibration.get(), charts)));
-        }
+        plotted(body, sections, "verify-map", sources.mapReportFile, sources.mapGate,
+                (gate, charts) -> VerifyMapSection.html(gate, sources.mapReportFile, charts));
+        plotted(body, sections, "sparsify", directory.resolve(ArtifactNames.SPARSIFY_REPORT), sources.sparsify,
+                SparsifySection::html);
+        plotted(body, sections, "prune", directory.resolve(ArtifactNames.PRUNE_REPORT), sources.prune,
+                PruneSection::html);
+        plotted(body, sections, "distill", directory.resolve(ArtifactNames.DISTILL_REPORT), sources.distill,
+                DistillSection::html);
+        plotted(body, sections, "calibrate", directory.resolve(ArtifactNames.CALIBRATION_REPORT),
+                sources.calibration, CalibrationSection::html);
         sources.engine.ifPresent(engine -> body.append(engine(engine)));
         StringBuilder page = new StringBuilder(body.length() + 4096);
         page.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
@@ -76,6 +68,13 @@ final class ReportPage {
             page.append("</ul></div>\n");
         }
         return page.append(body).append("</body>\n</html>\n").toString();
+    }
+
+    private static <T> void plotted(StringBuilder body, DrawnSections sections, String id, Path file,
+            Optional<T> report, BiFunction<T, Charts, String> draw) throws IOException {
+        if (report.isPresent()) {
+            body.append(sections.section(id, file, charts -> draw.apply(report.get(), charts)));
+        }
     }
 
     private static String engine(EngineManifest manifest) {
