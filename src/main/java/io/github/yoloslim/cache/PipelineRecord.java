@@ -154,7 +154,7 @@ public record PipelineRecord(Map<String, StageOutput> stages) {
         if (!Files.isRegularFile(file)) {
             return Optional.of(new Check(stage, file, Freshness.MISSING, ""));
         }
-        if (!Sha256.ofFile(file).equals(output.sha256())) {
+        if (!FileHashes.sha256(file).equals(output.sha256())) {
             return Optional.of(new Check(stage, file, Freshness.CHANGED, ""));
         }
         if (!output.modelSha256().equals(modelSha256)) {
@@ -176,7 +176,7 @@ public record PipelineRecord(Map<String, StageOutput> stages) {
         }
         if (input.from().equals("<input>")) {
             Path file = Path.of(input.file());
-            return Files.isRegularFile(file) && Sha256.ofFile(file).equals(input.sha256()) ? Optional.empty()
+            return Files.isRegularFile(file) && FileHashes.sha256(file).equals(input.sha256()) ? Optional.empty()
                     : Optional.of("its configured input " + file + " is missing or changed");
         }
         Optional<PipelineStage> upstream = PipelineStage.byKey(input.from());

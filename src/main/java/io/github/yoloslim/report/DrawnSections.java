@@ -8,8 +8,6 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.function.Function;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * The sections of the page that are drawn from one stage report each, kept in the page between rebuilds: each is
@@ -19,8 +17,9 @@ import java.util.regex.Pattern;
  */
 final class DrawnSections {
 
-    private static final Pattern MARKED = Pattern.compile(
-            "<!--yolo-slim-section (\\S+) (\\p{XDigit}{64})-->\n(.*?)<!--/yolo-slim-section \\1-->\n", Pattern.DOTALL);
+    private static final String OPEN = "<!--yolo-slim-section ";
+    private static final String CLOSE = "<!--/yolo-slim-section ";
+    private static final String END = "-->\n";
 
     private final Map<String, String> previous = new HashMap<>();
     private int reused;
@@ -28,9 +27,21 @@ final class DrawnSections {
 
     /** The sections {@code previousPage} holds; an empty or foreign page holds none. */
     DrawnSections(String previousPage) {
-        Matcher matcher = MARKED.matcher(previousPage);
-        while (matcher.find()) {
-            previous.put(matcher.group(1) + " " + matcher.group(2), matcher.group(3));
+        int at = previousPage.indexOf(OPEN);
+        while (at >= 0) {
+            int headEnd = previousPage.indexOf(END, at);
+            if (headEnd < 0) {
+                break;
+            }
+            String[] idAndKey = previousPage.substring(at + OPEN.length(), headEnd).split(" ");
+            int bodyStart = headEnd + END.length();
+            int close = idAndKey.length == 2 ? previousPage.indexOf(CLOSE + idAndKey[0] + END, bodyStart) : -1;
+            if (close < 0) {
+                at = previousPage.indexOf(OPEN, bodyStart);
+                continue;
+            }
+            previous.put(idAndKey[0] + " " + idAndKey[1], previousPage.substring(bodyStart, close));
+            at = previousPage.indexOf(OPEN, close);
         }
     }
 
@@ -48,7 +59,7 @@ final class DrawnSections {
             html = draw.apply(new Charts(id));
             drawn++;
         }
-        return "<!--yolo-slim-section " + id + " " + key + "-->\n" + html + "<!--/yolo-slim-section " + id + "-->\n";
+        return OPEN + id + " " + key + END + html + CLOSE + id + END;
     }
 
     /** How many sections came from the previous page. */

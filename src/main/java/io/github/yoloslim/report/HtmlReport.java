@@ -3,6 +3,7 @@ package io.github.yoloslim.report;
 import io.github.yoloslim.cache.ArtifactNames;
 import io.github.yoloslim.cache.AtomicFiles;
 import io.github.yoloslim.cache.DirectoryLock;
+import io.github.yoloslim.cache.FileHashes;
 import io.github.yoloslim.cache.PipelineRecord;
 import io.github.yoloslim.cache.PipelineRecord.StageOutput;
 import io.github.yoloslim.cache.PipelineStage;
@@ -55,7 +56,7 @@ public final class HtmlReport {
             if (fingerprint.equals(pageFingerprint(page))) {
                 return new Result(page, false, (System.nanoTime() - start) / 1e9);
             }
-            String modelSha256 = Files.isRegularFile(request.model()) ? Sha256.ofFile(request.model()) : null;
+            String modelSha256 = Files.isRegularFile(request.model()) ? FileHashes.sha256(request.model()) : null;
             DrawnSections sections = new DrawnSections(Files.isRegularFile(page)
                     ? new String(Files.readAllBytes(page), StandardCharsets.UTF_8) : "");
             byte[] html = ReportPage.html(sources.readReports(), modelSha256, fingerprint, sections)
