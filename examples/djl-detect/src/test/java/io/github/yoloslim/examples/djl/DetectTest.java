@@ -16,10 +16,10 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The bus photo through the archive: the people in front of the bus at the archive's threshold, and the bus itself.
- * The float YOLOv8n calls the vehicle a bus (0.82); the quick example's pruned, distilled INT8 model is weaker and
- * differs between machines (its distillation runs on each CPU's own kernels): it has scored the vehicle as a truck
- * at 0.48 on one machine and as a bus at 0.20 on another. So the vehicle is looked for with the threshold lowered
- * through DJL's model arguments, which also shows that an application can override the archive's settings.
+ * The float YOLOv8n calls the vehicle a bus (0.82); the quick example's pruned, distilled INT8 model is weaker, and
+ * its distillation has not always given the same model (see the distill page): one has scored the vehicle as a
+ * truck at 0.48, another as a bus at 0.20. So the vehicle is looked for with the threshold lowered through DJL's
+ * model arguments, which also shows that an application can override the archive's settings.
  */
 class DetectTest {
 
