@@ -158,6 +158,10 @@ public final class Distiller {
                         if (terms == null) {
                             throw notFinite(step, epoch, batches.read() - count, count, settings);
                         }
+                        // Full precision, so that two runs of the same inputs can be compared step by step.
+                        listener.detail(String.format(Locale.ROOT, "step %d (epoch %d): loss %.9g (box %.9g, "
+                                + "classes %.9g, features %.9g)", step, epoch, terms.total(), terms.box(),
+                                terms.classes(), terms.features()));
                         sums[0] += terms.total() * count;
                         sums[1] += terms.box() * count;
                         sums[2] += terms.classes() * count;
