@@ -1,5 +1,9 @@
 package io.github.yoloslim.sparsify;
 
+import io.github.yoloslim.calibrate.CalibrateRequest;
+import io.github.yoloslim.calibrate.CalibrationResult;
+import io.github.yoloslim.calibrate.Calibrator;
+import io.github.yoloslim.calibrate.RangeMethod;
 import io.github.yoloslim.data.Dataset;
 import io.github.yoloslim.data.UnreadableImagePolicy;
 import io.github.yoloslim.distill.DistillRequest;
@@ -16,6 +20,8 @@ import io.github.yoloslim.prune.Pruner;
 import io.github.yoloslim.prune.RecoveryMethod;
 import io.github.yoloslim.prune.RecoverySettings;
 import io.github.yoloslim.prune.SelectionSettings;
+import io.github.yoloslim.quantize.QdqFormat;
+import io.github.yoloslim.quantize.QdqOptions;
 import io.github.yoloslim.testing.ConsoleListener;
 import io.github.yoloslim.testing.SharedData;
 import io.github.yoloslim.train.Augmentation;
@@ -25,6 +31,8 @@ import io.github.yoloslim.train.TrainingDevice;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 
@@ -35,11 +43,15 @@ import java.util.Optional;
  * its output in the work folder is up to date, so a second run with another distillation reuses the sparse model.
  * Run on demand (see the docs), not as a test; arguments: shared folder, work folder, penalty, scale learning rate,
  * threshold, sparsify epochs, training image size, training images (0 for all 600), distill epochs, evaluation set
- * ({@code pooled} or {@code val500}), and {@code train-weights} to train the weights beside the scales:
+ * ({@code pooled} or {@code val500}), then any of: {@code train-weights} to train the weights beside the scales,
+ * {@code prune-threshold=T} to prune at another scale threshold than the one sparsify used (the sparse model is
+ * reused), {@code distill-size=P} to distil at another image size than sparsify trained at, {@code lr=R} for
+ * distill's relative learning rate (default 2e-3; sparsify keeps it), and {@code int8} to
+ * calibrate the distilled model (MSE ranges on {@code coco-tiny/train2017}, TensorRT QDQ layout) and evaluate it:
  *
  * <pre>mvn -B -q test-compile exec:java -Dexec.classpathScope=test \
  *   -Dexec.mainClass=io.github.yoloslim.sparsify.SparsificationBenchmark \
- *   -Dexec.args="../shared target/sparsify 0.5 0.02 0.01 2 480 0 2 pooled"</pre>
+ *   -Dexec.args="../shared target/sparsify 0.004 0.02 0.01 2 480 0 3 pooled prune-threshold=0.19 distill-size=320 int8"</pre>
  */
 public final class SparsificationBenchmark {
 
@@ -55,7 +67,11 @@ public final class SparsificationBenchmark {
         int imageSize = Integer.parseInt(args[6]);
         int maxImages = Integer.parseInt(args[7]);
         int distillEpochs = Integer.parseInt(args[8]);
-        boolean trainWeights = args.length > 10 && args[10].equals("train-weights");
+        List<String> options = Arrays.asList(args).subList(Math.min(10, args.length), args.length);
+        boolean trainWeights = options.contains("train-weights");
+        double pruneThreshold = Double.parseDouble(option(options, "prune-threshold", "-1"));
+        int distillSize = Integer.parseInt(option(options, "distill-size", String.valueOf(imageSize)));
+        double distillRate = Double.parseDouble(option(options, "lr", "2e-3"));
         Path work = Files.createDirectories(Path.of(args[1]).resolve(String.join("-", "l" + penalty, "s" + scaleRate,
                 "e" + epochs, "px" + imageSize, "n" + maxImages, trainWeights ? "w" : "frozen")));
         ProgressListener log = new ConsoleListener();
@@ -68,36 +84,53 @@ public final class SparsificationBenchmark {
 
         long start = System.nanoTime();
         SparsifyResult sparse = new Sparsification(log).run(new SparsifyRequest(model, Optional.empty(), unlabelled,
-                maxImages, settings(epochs, imageSize), penalty, scaleRate, threshold, trainWeights,
+                maxImages, settings(epochs, imageSize, 2e-3), penalty, scaleRate, threshold, trainWeights,
                 UnreadableImagePolicy.SKIP,
                 work));
         double sparsifySeconds = (System.nanoTime() - start) / 1e9;
         double sparseMap = evaluator.evaluate(sparse.sparseModel(), "<sparse>", "sparse", dataset).stats().ap();
 
         Pruner.PruneResult pruned = new Pruner(log).run(new PruneRequest(model, ImportanceCriterion.AUTO,
-                new SelectionSettings(0.1, -1, 8, 0.25, 8), new RecoverySettings(RecoveryMethod.AUTO, 0.1, 32), true,
+                new SelectionSettings(0.1, pruneThreshold, 8, 0.25, 8), new RecoverySettings(RecoveryMethod.AUTO, 0.1, 32), true,
                 Optional.empty(), Optional.of(unlabelled), 64, ModelOverrides.NONE, 2, UnreadableImagePolicy.SKIP,
                 work));
         double prunedMap = evaluator.evaluate(pruned.prunedModel(), "<pruned>", "pruned", dataset).stats().ap();
 
         start = System.nanoTime();
         DistillResult distilled = new Distillation(log).run(new DistillRequest(model, Optional.empty(), unlabelled,
-                maxImages, settings(distillEpochs, imageSize), UnreadableImagePolicy.SKIP, work));
+                maxImages, settings(distillEpochs, distillSize, distillRate), UnreadableImagePolicy.SKIP, work));
         double distillSeconds = (System.nanoTime() - start) / 1e9;
         double distilledMap = evaluator.evaluate(distilled.distilledModel(), "<distilled>", "distilled", dataset)
                 .stats().ap();
 
+        String int8 = "";
+        if (options.contains("int8")) {
+            CalibrationResult quantized = new Calibrator(log).run(new CalibrateRequest(model, Optional.empty(),
+                    shared.resolve("data/coco-tiny/train2017"), 0, RangeMethod.MSE, 99.99,
+                    QdqOptions.of(QdqFormat.TENSORRT), "10.15.1", ModelOverrides.NONE, 2, 0,
+                    UnreadableImagePolicy.SKIP, work));
+            int8 = String.format(Locale.ROOT, ", INT8 %.4f", evaluator.evaluate(quantized.quantizedModel(), "<input>",
+                    "int8", dataset).stats().ap());
+        }
         long before = pruned.before().parameters();
         long after = pruned.after().parameters();
         System.out.printf(Locale.ROOT, "RESULT penalty %s scaleRate %s threshold %s epochs %d size %d: %d of %d "
                 + "channels below threshold; parameters %d -> %d (%+.1f%%); %s mAP50-95 sparse %.4f, pruned %.4f, "
-                + "distilled %.4f; sparsify %.0f s, distill %.0f s%n", penalty, scaleRate, threshold, epochs,
+                + "distilled %.4f%s (distilled at %d, rate %s); sparsify %.0f s, distill %.0f s%n", penalty, scaleRate,
+                pruneThreshold > 0 ? pruneThreshold : threshold, epochs,
                 imageSize, sparse.belowThreshold(), sparse.channels(), before, after, 100.0 * (after - before) / before,
-                dataset.description(), sparseMap, prunedMap, distilledMap, sparsifySeconds, distillSeconds);
+                dataset.description(), sparseMap, prunedMap, distilledMap, int8, distillSize, distillRate, sparsifySeconds,
+                distillSeconds);
     }
 
-    private static DistillationSettings settings(int epochs, int imageSize) {
-        return new DistillationSettings(epochs, 4, imageSize, 2e-3, 50, 0.01, 0, 1, new LossWeights(1, 1, 0, 1),
+    /** The value of a {@code name=value} argument, or {@code fallback}. */
+    private static String option(List<String> options, String name, String fallback) {
+        return options.stream().filter(o -> o.startsWith(name + "=")).map(o -> o.substring(name.length() + 1))
+                .findFirst().orElse(fallback);
+    }
+
+    private static DistillationSettings settings(int epochs, int imageSize, double learningRate) {
+        return new DistillationSettings(epochs, 4, imageSize, learningRate, 50, 0.01, 0, 1, new LossWeights(1, 1, 0, 1),
                 new Augmentation(0.5, 0.25, 0), TrainingDevice.CPU, 2);
     }
 }
