@@ -40,9 +40,10 @@ public class SparsifyMojo extends AbstractTrainingMojo {
 
     /**
      * λ, the weight of the L1 term λ·Σ|s| on the channel scales, in (0, 1]: a scale whose distillation-loss
-     * gradient stays below λ is driven to zero, the others hold. Larger removes more.
+     * gradient stays below λ is driven to zero, the others hold. Larger removes more: on yolov8n, 2 epochs on 600
+     * images sent 1.4 % of the channels below 0.01 at 0.001, too few to prune, and 14.9 % at 0.004.
      */
-    @Parameter(property = "yoloslim.sparsify.penalty", defaultValue = "0.001")
+    @Parameter(property = "yoloslim.sparsify.penalty", defaultValue = "0.004")
     double penalty;
 
     /** The channel scales' peak learning rate (they start at 1), on the weights' warm-up and cosine schedule. */

@@ -64,7 +64,7 @@ class SparsifyMojoTest {
     void parametersHaveTheDocumentedDefaults(SparsifyMojo mojo) {
         assertThat(mojo.sparsifyInput).isEqualTo("auto");
         assertThat(mojo.sparsifyEpochs).isEqualTo(3);
-        assertThat(mojo.penalty).isEqualTo(0.001);
+        assertThat(mojo.penalty).isEqualTo(0.004);
         assertThat(mojo.scaleLearningRate).isEqualTo(0.02);
         assertThat(mojo.scaleThreshold).isEqualTo(0.01);
         assertThat(mojo.sparsifyWeights).isEqualTo("false");
