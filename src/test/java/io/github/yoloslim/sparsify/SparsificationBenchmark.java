@@ -51,9 +51,13 @@ import java.util.Optional;
  *
  * <pre>mvn -B -q test-compile exec:java -Dexec.classpathScope=test \
  *   -Dexec.mainClass=io.github.yoloslim.sparsify.SparsificationBenchmark \
- *   -Dexec.args="../shared target/sparsify 0.004 0.02 0.01 2 480 0 3 pooled prune-threshold=0.19 distill-size=320 int8"</pre>
+ *   -Dexec.args="../shared target/sparsify 0.004 0.02 0.01 2 480 0 3 pooled \
+ *   prune-threshold=0.19 distill-size=320 int8"</pre>
  */
 public final class SparsificationBenchmark {
+
+    /** distill's default relative learning rate; sparsify always trains with it. */
+    private static final double LEARNING_RATE = 2e-3;
 
     private SparsificationBenchmark() {
     }
@@ -71,7 +75,7 @@ public final class SparsificationBenchmark {
         boolean trainWeights = options.contains("train-weights");
         double pruneThreshold = Double.parseDouble(option(options, "prune-threshold", "-1"));
         int distillSize = Integer.parseInt(option(options, "distill-size", String.valueOf(imageSize)));
-        double distillRate = Double.parseDouble(option(options, "lr", "2e-3"));
+        double distillRate = Double.parseDouble(option(options, "lr", String.valueOf(LEARNING_RATE)));
         Path work = Files.createDirectories(Path.of(args[1]).resolve(String.join("-", "l" + penalty, "s" + scaleRate,
                 "e" + epochs, "px" + imageSize, "n" + maxImages, trainWeights ? "w" : "frozen")));
         ProgressListener log = new ConsoleListener();
@@ -84,14 +88,15 @@ public final class SparsificationBenchmark {
 
         long start = System.nanoTime();
         SparsifyResult sparse = new Sparsification(log).run(new SparsifyRequest(model, Optional.empty(), unlabelled,
-                maxImages, settings(epochs, imageSize, 2e-3), penalty, scaleRate, threshold, trainWeights,
+                maxImages, settings(epochs, imageSize, LEARNING_RATE), penalty, scaleRate, threshold, trainWeights,
                 UnreadableImagePolicy.SKIP,
                 work));
         double sparsifySeconds = (System.nanoTime() - start) / 1e9;
         double sparseMap = evaluator.evaluate(sparse.sparseModel(), "<sparse>", "sparse", dataset).stats().ap();
 
         Pruner.PruneResult pruned = new Pruner(log).run(new PruneRequest(model, ImportanceCriterion.AUTO,
-                new SelectionSettings(0.1, pruneThreshold, 8, 0.25, 8), new RecoverySettings(RecoveryMethod.AUTO, 0.1, 32), true,
+                new SelectionSettings(0.1, pruneThreshold, 8, 0.25, 8),
+                new RecoverySettings(RecoveryMethod.AUTO, 0.1, 32), true,
                 Optional.empty(), Optional.of(unlabelled), 64, ModelOverrides.NONE, 2, UnreadableImagePolicy.SKIP,
                 work));
         double prunedMap = evaluator.evaluate(pruned.prunedModel(), "<pruned>", "pruned", dataset).stats().ap();
@@ -119,8 +124,8 @@ public final class SparsificationBenchmark {
                 + "distilled %.4f%s (distilled at %d, rate %s); sparsify %.0f s, distill %.0f s%n", penalty, scaleRate,
                 pruneThreshold > 0 ? pruneThreshold : threshold, epochs,
                 imageSize, sparse.belowThreshold(), sparse.channels(), before, after, 100.0 * (after - before) / before,
-                dataset.description(), sparseMap, prunedMap, distilledMap, int8, distillSize, distillRate, sparsifySeconds,
-                distillSeconds);
+                dataset.description(), sparseMap, prunedMap, distilledMap, int8, distillSize, distillRate,
+                sparsifySeconds, distillSeconds);
     }
 
     /** The value of a {@code name=value} argument, or {@code fallback}. */
@@ -130,7 +135,8 @@ public final class SparsificationBenchmark {
     }
 
     private static DistillationSettings settings(int epochs, int imageSize, double learningRate) {
-        return new DistillationSettings(epochs, 4, imageSize, learningRate, 50, 0.01, 0, 1, new LossWeights(1, 1, 0, 1),
+        return new DistillationSettings(epochs, 4, imageSize, learningRate, 50, 0.01, 0, 1,
+                new LossWeights(1, 1, 0, 1),
                 new Augmentation(0.5, 0.25, 0), TrainingDevice.CPU, 2);
     }
 }
