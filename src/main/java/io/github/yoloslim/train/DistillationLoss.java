@@ -14,7 +14,8 @@ import java.util.Map;
  * The label-free distillation loss between a teacher's and a student's Detect head outputs (see
  * {@link LossWeights} for the terms). Where the student's feature maps have fewer channels than the teacher's (a
  * pruned student), a 1×1 adapter Conv per scale maps them up for the feature term; the adapters train with the
- * student and are discarded afterwards.
+ * student and are discarded afterwards. Every constant is a {@link TorchEngine#scalar} (autograd keeps them for the
+ * backward pass).
  */
 final class DistillationLoss implements AutoCloseable {
 
@@ -69,8 +70,9 @@ final class DistillationLoss implements AutoCloseable {
             NDArray teacherBox = teacherOut.get(t.box());
             Shape shape = teacherBox.getShape();
             Shape bins = new Shape(shape.get(0), 4, regMax, shape.get(2), shape.get(3));
-            NDArray teacherLogits = teacherBox.reshape(bins).div(temperature);
-            NDArray studentLogits = studentOut.get(u.box()).reshape(bins).div(temperature);
+            NDArray divisor = TorchEngine.scalar(teacherBox, temperature);
+            NDArray teacherLogits = teacherBox.reshape(bins).div(divisor);
+            NDArray studentLogits = studentOut.get(u.box()).reshape(bins).div(divisor);
             NDArray kl = teacherLogits.softmax(2).mul(teacherLogits.logSoftmax(2).sub(studentLogits.logSoftmax(2)))
                     .sum(new int[] {2}).mean(new int[] {1});
             NDArray teacherClasses = teacherOut.get(t.classes());
@@ -89,16 +91,20 @@ final class DistillationLoss implements AutoCloseable {
                 if (adapter != null) {
                     feature = Conv2d.conv2d(feature, adapter, null).singletonOrThrow();
                 }
-                NDArray relative = feature.sub(target).square().mean().div(target.square().mean().add(1e-12f));
+                NDArray energy = target.square().mean().add(TorchEngine.scalar(target, 1e-12f));
+                NDArray relative = feature.sub(target).square().mean().div(energy);
                 featureSum = add(featureSum, relative);
             }
         }
-        NDArray box = boxSum.div(weightSum.add(1e-9f)).mul(temperature * temperature * (float) weights.box());
-        NDArray classes = classSum.div(scoreSum.maximum(1f)).mul((float) weights.classes());
+        NDArray boxWeight = TorchEngine.scalar(boxSum, temperature * temperature * (float) weights.box());
+        NDArray box = boxSum.div(weightSum.add(TorchEngine.scalar(boxSum, 1e-9f))).mul(boxWeight);
+        NDArray classWeight = TorchEngine.scalar(classSum, (float) weights.classes());
+        NDArray classes = classSum.div(scoreSum.maximum(TorchEngine.scalar(scoreSum, 1f))).mul(classWeight);
         NDArray total = box.add(classes);
         float featureValue = 0;
         if (featureSum != null) {
-            NDArray features = featureSum.div(scales.size()).mul((float) weights.features());
+            NDArray featureWeight = TorchEngine.scalar(featureSum, (float) weights.features());
+            NDArray features = featureSum.div(TorchEngine.scalar(featureSum, scales.size())).mul(featureWeight);
             total = total.add(features);
             featureValue = features.getFloat();
         }
@@ -114,11 +120,11 @@ final class DistillationLoss implements AutoCloseable {
         NDArray log1mP = softplus(teacherLogits).neg();
         NDArray logQ = softplus(studentLogits.neg()).neg();
         NDArray log1mQ = softplus(studentLogits).neg();
-        return p.mul(logP.sub(logQ)).add(p.neg().add(1f).mul(log1mP.sub(log1mQ)));
+        return p.mul(logP.sub(logQ)).add(p.neg().add(TorchEngine.scalar(p, 1f)).mul(log1mP.sub(log1mQ)));
     }
 
     private static NDArray softplus(NDArray x) {
-        return x.maximum(0f).add(x.abs().neg().exp().add(1f).log());
+        return x.maximum(TorchEngine.scalar(x, 0f)).add(x.abs().neg().exp().add(TorchEngine.scalar(x, 1f)).log());
     }
 
     private static NDArray add(NDArray sum, NDArray term) {

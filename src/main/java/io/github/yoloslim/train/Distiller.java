@@ -160,8 +160,9 @@ public final class Distiller {
                         }
                         // Full precision, so that two runs of the same inputs can be compared step by step.
                         listener.detail(String.format(Locale.ROOT, "step %d (epoch %d): loss %.9g (box %.9g, "
-                                + "classes %.9g, features %.9g)", step, epoch, terms.total(), terms.box(),
-                                terms.classes(), terms.features()));
+                                + "classes %.9g, features %.9g), input %08x", step, epoch, terms.total(), terms.box(),
+                                terms.classes(), terms.features(), fingerprint(batch.pixels(),
+                                        count * inputs.imageLength())));
                         sums[0] += terms.total() * count;
                         sums[1] += terms.box() * count;
                         sums[2] += terms.classes() * count;
@@ -226,6 +227,15 @@ public final class Distiller {
                     time.images(), time.teacher(), time.studentForward(), time.backward(), time.update()));
             return new DistillationResult(model, epochs, step, seen, seconds, time, skipped, scaleHistory, scales);
         }
+    }
+
+    /** A hash of the first {@code length} floats' bits: two runs' inputs compared step by step, in the log. */
+    private static int fingerprint(float[] values, int length) {
+        int hash = 1;
+        for (int i = 0; i < length; i++) {
+            hash = 31 * hash + Float.floatToRawIntBits(values[i]);
+        }
+        return hash;
     }
 
     private static EpochScales summarize(int epoch, Map<String, NDArray> factors, float threshold) {

@@ -95,7 +95,7 @@ final class OnnxOperators {
             Map.entry("MaxPool", OnnxOperators::maxPool),
             Map.entry("Resize", OnnxOperators::resize),
             Map.entry("Sigmoid", (n, in) -> one(Activation.sigmoid(in[0]))),
-            Map.entry("Relu", (n, in) -> one(in[0].maximum(0))),
+            Map.entry("Relu", (n, in) -> one(in[0].maximum(TorchEngine.scalar(in[0], 0)))),
             Map.entry("Neg", (n, in) -> one(in[0].neg())),
             Map.entry("Exp", (n, in) -> one(in[0].exp())),
             Map.entry("Add", (n, in) -> one(in[0].add(in[1]))),
@@ -286,7 +286,8 @@ final class OnnxOperators {
                 };
                 source[i] = Math.max(0, Math.min(shape[axis] - 1, nearest));
             }
-            x = x.get(new NDIndex(":, ".repeat(axis) + "{}", node.manager().create(source)));
+            // In the run's manager: freed with the run, after the backward pass that reads the indices.
+            x = x.get(new NDIndex(":, ".repeat(axis) + "{}", x.getManager().create(source)));
         }
         return one(x);
     }

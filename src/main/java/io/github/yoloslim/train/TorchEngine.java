@@ -2,7 +2,9 @@ package io.github.yoloslim.train;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.pytorch.jni.LibUtils;
 import com.sun.jna.Library;
@@ -121,6 +123,18 @@ public final class TorchEngine {
     /** Seeds libtorch's random numbers (used by DJL's initialisers and dropout; the graphs here draw none). */
     public static void seed(long seed) {
         get().setRandomSeed((int) seed);
+    }
+
+    /**
+     * A constant for an operation on the autograd path, owned by libtorch and by {@code like}'s manager. DJL's
+     * {@code NDArray.mul(Number)}, {@code div(Number)}, {@code maximum(Number)} and the like wrap the number's Java
+     * buffer as a tensor without copying it and release that buffer as soon as the operation returns, while autograd
+     * keeps the tensor for the backward pass: once the garbage collector frees the buffer, backward reads whatever
+     * took its memory (measured: the gradient of {@code x.div(2)} came out Infinity instead of 0.5; a 3-epoch
+     * distillation departed from an identical run at step 121). This tensor lives until the manager closes.
+     */
+    public static NDArray scalar(NDArray like, float value) {
+        return like.getManager().full(new Shape(), value, like.getDataType());
     }
 
     /** A manager for arrays on {@code device}, libtorch loaded. */

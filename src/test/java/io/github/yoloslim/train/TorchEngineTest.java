@@ -1,13 +1,17 @@
 package io.github.yoloslim.train;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
 import org.junit.jupiter.api.Test;
 
 import java.io.File;
+import java.lang.ref.Reference;
 import java.lang.reflect.InvocationTargetException;
 import java.net.URL;
 import java.net.URLClassLoader;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,6 +34,26 @@ class TorchEngineTest {
             }
         }
         assertThat(TorchEngine.loadSeconds()).isEqualTo(load);
+    }
+
+    /**
+     * A constant that autograd keeps for the backward pass must not live in Java memory that the garbage collector
+     * can free in the meantime (as DJL's {@code div(Number)} does).
+     */
+    @Test
+    void aScalarOutlivesGarbageCollectionUntilTheBackwardPass() throws Exception {
+        try (NDManager manager = TorchEngine.newManager(TorchEngine.resolve(TrainingDevice.CPU))) {
+            NDArray x = manager.ones(new Shape(1000));
+            x.setRequiresGradient(true);
+            List<ByteBuffer> taken;
+            try (GradientCollector collector = TorchEngine.get().newGradientCollector()) {
+                NDArray y = x.div(TorchEngine.scalar(x, 2f)).mul(TorchEngine.scalar(x, 3f));
+                taken = FreedNativeMemory.collectAndReuse();
+                collector.backward(y.sum());
+            }
+            Reference.reachabilityFence(taken);
+            assertThat(x.getGradient().toFloatArray()).containsOnly(1.5f);
+        }
     }
 
     /** What a second plugin class realm in the same JVM (a Maven daemon after a plugin rebuild) runs into. */
