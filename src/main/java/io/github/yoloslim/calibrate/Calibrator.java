@@ -10,6 +10,7 @@ import io.github.yoloslim.cache.PluginVersion;
 import io.github.yoloslim.cache.StageKey;
 import io.github.yoloslim.cache.StageRun;
 import io.github.yoloslim.cache.StageRun.StageInput;
+import io.github.yoloslim.data.DecodeSchedule;
 import io.github.yoloslim.data.ImageSelection;
 import io.github.yoloslim.data.Letterbox;
 import io.github.yoloslim.onnx.GraphView;
@@ -216,7 +217,8 @@ public final class Calibrator {
         ExecutorService pool = Executors.newFixedThreadPool(request.threadCount());
         try (TappedSession session = TappedSession.open(model, info, tensors, request.threadCount());
                 ImageBatches<Path> batches = ImageBatches.of(images, path -> path,
-                        new Letterbox(info.inputHeight(), info.inputWidth()), batchSize, request.unreadableImages(),
+                        new Letterbox(info.inputHeight(), info.inputWidth()), batchSize,
+                        DecodeSchedule.betweenRuns(request.threadCount()), request.unreadableImages(),
                         new ImageBatches.Source("calibrationImages", request.calibrationImages(), "calibration"),
                         listener)) {
             int used = 0;

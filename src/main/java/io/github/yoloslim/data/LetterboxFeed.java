@@ -5,6 +5,8 @@ import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -12,8 +14,9 @@ import java.util.concurrent.Future;
 import java.util.function.Function;
 
 /**
- * Decodes and letterboxes images on a background thread, a few ahead of the consumer, so image decoding
- * overlaps with inference. Items come back in the order of the sources.
+ * Decodes and letterboxes images ahead of the consumer, as its {@link DecodeSchedule} says: a chunk at a time on
+ * all its threads while the consumer waits, or one at a time on a background thread while the consumer runs the
+ * model. Items come back in the order of the sources.
  *
  * @param <T> what the caller knows an image by (a dataset image, a path)
  */
@@ -22,7 +25,8 @@ public final class LetterboxFeed<T> implements AutoCloseable {
     /**
      * One prepared image: its letterboxed pixels and geometry, or the reason it could not be read.
      *
-     * @param pixels {@code 3 × H × W} floats in [0, 1], null when {@code error} is set
+     * @param pixels {@code 3 × H × W} floats in [0, 1], null when {@code error} is set; valid until the feed's
+     *        next {@link #next()}, which hands the array to a later image
      */
     public record Item<T>(T source, Path file, float[] pixels, LetterboxGeometry geometry,
             UnreadableImageException error) {
@@ -31,20 +35,27 @@ public final class LetterboxFeed<T> implements AutoCloseable {
     private final List<T> sources;
     private final Function<T, Path> fileOf;
     private final Letterbox letterbox;
+    private final DecodeSchedule schedule;
     private final int lookahead;
     private final ExecutorService decoding;
     private final Deque<Future<Item<T>>> queue = new ArrayDeque<>();
+    /** Arrays the consumer is done with: letterboxing overwrites every value, and megabytes need no new zeroing. */
+    private final Queue<float[]> free = new ConcurrentLinkedQueue<>();
+    private float[] handedOut;
     private int submitted;
 
     /**
-     * @param lookahead how many images may be decoded ahead of the consumer (memory: that many letterboxed images)
+     * @param batchSize how many images the consumer takes at a time; the feed holds a few batches' worth of
+     *        letterboxed images ({@link DecodeSchedule#lookahead(int)})
      */
-    public LetterboxFeed(List<T> sources, Function<T, Path> fileOf, Letterbox letterbox, int lookahead) {
+    public LetterboxFeed(List<T> sources, Function<T, Path> fileOf, Letterbox letterbox, int batchSize,
+            DecodeSchedule schedule) {
         this.sources = sources;
         this.fileOf = fileOf;
         this.letterbox = letterbox;
-        this.lookahead = Math.max(1, lookahead);
-        this.decoding = Executors.newSingleThreadExecutor(runnable -> {
+        this.schedule = schedule;
+        this.lookahead = schedule.lookahead(Math.max(1, batchSize));
+        this.decoding = Executors.newFixedThreadPool(schedule.threads(), runnable -> {
             Thread thread = new Thread(runnable, "yolo-slim-image-decoding");
             thread.setDaemon(true);
             return thread;
@@ -58,12 +69,31 @@ public final class LetterboxFeed<T> implements AutoCloseable {
 
     /** The next image in source order, waiting for its decoding if needed. */
     public Item<T> next() throws IOException {
-        while (submitted < sources.size() && queue.size() < lookahead) {
-            T source = sources.get(submitted++);
-            queue.add(decoding.submit(() -> prepare(source)));
+        if (handedOut != null) {
+            free.add(handedOut);
+            handedOut = null;
         }
+        boolean between = schedule.timing() == DecodeSchedule.Timing.BETWEEN_RUNS;
+        if (!between || queue.isEmpty()) {
+            while (submitted < sources.size() && queue.size() < lookahead) {
+                T source = sources.get(submitted++);
+                queue.add(decoding.submit(() -> prepare(source)));
+            }
+        }
+        if (between) {
+            // The whole chunk is decoded before the consumer goes on, so none of it runs beside the model.
+            for (Future<Item<T>> pending : queue) {
+                await(pending);
+            }
+        }
+        Item<T> item = await(queue.poll());
+        handedOut = item.pixels();
+        return item;
+    }
+
+    private Item<T> await(Future<Item<T>> pending) throws IOException {
         try {
-            return queue.poll().get();
+            return pending.get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while decoding images", e);
@@ -77,11 +107,15 @@ public final class LetterboxFeed<T> implements AutoCloseable {
 
     private Item<T> prepare(T source) {
         Path file = fileOf.apply(source);
+        float[] recycled = free.poll();
         try {
-            float[] pixels = new float[letterbox.inputLength()];
+            float[] pixels = recycled != null ? recycled : new float[letterbox.inputLength()];
             LetterboxGeometry geometry = letterbox.apply(ImageDecoder.decode(file), pixels, 0);
             return new Item<>(source, file, pixels, geometry, null);
         } catch (UnreadableImageException e) {
+            if (recycled != null) {
+                free.add(recycled);
+            }
             return new Item<>(source, file, null, null, e);
         }
     }

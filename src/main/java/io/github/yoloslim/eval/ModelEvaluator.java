@@ -23,8 +23,9 @@ import java.util.Locale;
 
 /**
  * Runs a YOLOv8 ONNX model over a dataset on the CPU and scores it with COCO evaluation. Images are decoded
- * and letterboxed on a background thread ({@link ImageBatches}) while ONNX Runtime runs the previous batch. The
- * model's bytes are read once: what is run is what the evaluation's hash names.
+ * and letterboxed ({@link ImageBatches}) on all cores between ONNX Runtime's runs, or beside an engine's runs on
+ * the GPU ({@link Detector#decodeSchedule(int)}). The model's bytes are read once: what is run is what the
+ * evaluation's hash names.
  */
 public final class ModelEvaluator {
 
@@ -118,7 +119,8 @@ public final class ModelEvaluator {
         try (Detector session = open(run, info, parameter);
                 ImageBatches<DatasetImage> batches = ImageBatches.of(dataset.images(), DatasetImage::file,
                         new Letterbox(info.inputHeight(), info.inputWidth()),
-                        session.batchCapacity(settings.preferredBatch()), settings.unreadableImages(),
+                        session.batchCapacity(settings.preferredBatch()),
+                        session.decodeSchedule(settings.threadCount()), settings.unreadableImages(),
                         new ImageBatches.Source("dataset", dataset.description(), role), listener)) {
             while (batches.hasNext()) {
                 ImageBatches.Batch<DatasetImage> batch = batches.next();

@@ -38,50 +38,79 @@ public final class YoloDecoder {
                     + (numClasses + 4));
         }
         Candidates candidates = collect(output, image);
-        int[] order = candidates.orderByScore();
-        int count = Math.min(order.length, MAX_CANDIDATES);
-        return suppress(output, image, candidates, order, count);
+        long[] order = candidates.byScore();
+        return suppress(output, image, order, Math.min(order.length, MAX_CANDIDATES));
     }
 
+    /** Scans the scores in memory order: anchor by anchor, or class by class when the output is attributes-first. */
     private Candidates collect(DetectorOutput output, int image) {
         float[] data = output.data();
-        int stride = output.attributeStride();
-        Candidates candidates = new Candidates();
-        for (int anchor = 0; anchor < output.anchors(); anchor++) {
-            int scores = output.index(image, 4, anchor);
-            if (settings.multiLabel()) {
-                for (int c = 0, i = scores; c < numClasses; c++, i += stride) {
+        int anchors = output.anchors();
+        Candidates candidates = new Candidates(numClasses);
+        if (output.attributeStride() == 1) {
+            for (int anchor = 0; anchor < anchors; anchor++) {
+                int scores = output.index(image, 4, anchor);
+                if (settings.multiLabel()) {
+                    for (int c = 0; c < numClasses; c++) {
+                        if (data[scores + c] > confidence) {
+                            candidates.add(anchor, c, data[scores + c]);
+                        }
+                    }
+                } else {
+                    int best = 0;
+                    for (int c = 1; c < numClasses; c++) {
+                        if (data[scores + c] > data[scores + best]) {
+                            best = c;
+                        }
+                    }
+                    if (data[scores + best] > confidence) {
+                        candidates.add(anchor, best, data[scores + best]);
+                    }
+                }
+            }
+        } else if (settings.multiLabel()) {
+            for (int c = 0; c < numClasses; c++) {
+                int row = output.index(image, 4 + c, 0);
+                for (int i = row; i < row + anchors; i++) {
                     if (data[i] > confidence) {
-                        candidates.add(anchor, c, data[i]);
+                        candidates.add(i - row, c, data[i]);
                     }
                 }
-            } else {
-                int best = 0;
-                float bestScore = data[scores];
-                for (int c = 1, i = scores + stride; c < numClasses; c++, i += stride) {
-                    if (data[i] > bestScore) {
-                        best = c;
-                        bestScore = data[i];
+            }
+        } else {
+            int first = output.index(image, 4, 0);
+            float[] bestScore = Arrays.copyOfRange(data, first, first + anchors);
+            int[] best = new int[anchors];
+            for (int c = 1; c < numClasses; c++) {
+                int row = output.index(image, 4 + c, 0);
+                for (int anchor = 0; anchor < anchors; anchor++) {
+                    float score = data[row + anchor];
+                    if (score > bestScore[anchor]) {
+                        bestScore[anchor] = score;
+                        best[anchor] = c;
                     }
                 }
-                if (bestScore > confidence) {
-                    candidates.add(anchor, best, bestScore);
+            }
+            for (int anchor = 0; anchor < anchors; anchor++) {
+                if (bestScore[anchor] > confidence) {
+                    candidates.add(anchor, best[anchor], bestScore[anchor]);
                 }
             }
         }
         return candidates;
     }
 
-    private List<BoxCandidate> suppress(DetectorOutput output, int image, Candidates candidates, int[] order,
-            int count) {
+    private List<BoxCandidate> suppress(DetectorOutput output, int image, long[] order, int count) {
         List<List<BoxCandidate>> keptByClass = new ArrayList<>(numClasses);
         for (int c = 0; c < numClasses; c++) {
             keptByClass.add(new ArrayList<>());
         }
         List<BoxCandidate> kept = new ArrayList<>();
         for (int k = 0; k < count && kept.size() < settings.maxDetections(); k++) {
-            int i = order[k];
-            BoxCandidate box = box(output, image, candidates.anchor[i], candidates.classIndex[i], candidates.score[i]);
+            long key = order[k];
+            int position = Candidates.position(key);
+            BoxCandidate box = box(output, image, position / numClasses, position % numClasses,
+                    Candidates.score(key));
             List<BoxCandidate> sameClass = keptByClass.get(box.classIndex());
             if (!overlapsAny(box, sameClass)) {
                 sameClass.add(box);
@@ -114,39 +143,40 @@ public final class YoloDecoder {
         return new BoxCandidate(cx - halfW, cy - halfH, cx + halfW, cy + halfH, score, classIndex);
     }
 
-    /** Candidates as parallel primitive arrays, in anchor-then-class order as {@code torch.where} yields them. */
+    /**
+     * Candidates as sort keys: the score's bits inverted (positive floats' bits sort like their values) above
+     * the candidate's position in anchor-then-class order, the order {@code torch.where} yields them in, so that
+     * sorting the keys orders by descending score with ties in that order, whichever order they were found in.
+     */
     private static final class Candidates {
-        int size;
-        int[] anchor = new int[1024];
-        int[] classIndex = new int[1024];
-        float[] score = new float[1024];
+        private final int numClasses;
+        private long[] keys = new long[1024];
+        private int size;
 
-        void add(int a, int c, float s) {
-            if (size == anchor.length) {
-                anchor = Arrays.copyOf(anchor, size * 2);
-                classIndex = Arrays.copyOf(classIndex, size * 2);
-                score = Arrays.copyOf(score, size * 2);
-            }
-            anchor[size] = a;
-            classIndex[size] = c;
-            score[size] = s;
-            size++;
+        Candidates(int numClasses) {
+            this.numClasses = numClasses;
         }
 
-        /** Indices by descending score; ties keep candidate order. */
-        int[] orderByScore() {
-            long[] keys = new long[size];
-            for (int i = 0; i < size; i++) {
-                // Scores are positive floats, whose bit patterns sort like their values; invert for descending.
-                long descending = 0xFFFFFFFFL - Float.floatToRawIntBits(score[i]);
-                keys[i] = (descending << 32) | i;
+        void add(int anchor, int classIndex, float score) {
+            if (size == keys.length) {
+                keys = Arrays.copyOf(keys, size * 2);
             }
-            Arrays.sort(keys);
-            int[] order = new int[size];
-            for (int i = 0; i < size; i++) {
-                order[i] = (int) keys[i];
-            }
-            return order;
+            long position = (long) anchor * numClasses + classIndex;
+            keys[size++] = ((0xFFFFFFFFL - Float.floatToRawIntBits(score)) << 32) | position;
+        }
+
+        long[] byScore() {
+            long[] sorted = Arrays.copyOf(keys, size);
+            Arrays.sort(sorted);
+            return sorted;
+        }
+
+        static int position(long key) {
+            return (int) key;
+        }
+
+        static float score(long key) {
+            return Float.intBitsToFloat((int) (0xFFFFFFFFL - (key >>> 32)));
         }
     }
 }

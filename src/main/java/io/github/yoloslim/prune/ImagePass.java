@@ -1,6 +1,7 @@
 package io.github.yoloslim.prune;
 
 import ai.onnxruntime.OrtException;
+import io.github.yoloslim.data.DecodeSchedule;
 import io.github.yoloslim.data.Letterbox;
 import io.github.yoloslim.data.UnreadableImagePolicy;
 import io.github.yoloslim.onnx.OnnxModel;
@@ -47,7 +48,8 @@ final class ImagePass {
         List<Integer> indices = IntStream.range(0, images.size()).boxed().toList();
         try (TappedSession session = TappedSession.open(model, info, tensors, threads);
                 ImageBatches<Integer> batches = ImageBatches.of(indices, images::get,
-                        new Letterbox(info.inputHeight(), info.inputWidth()), 1, policy, source, listener)) {
+                        new Letterbox(info.inputHeight(), info.inputWidth()), 1, DecodeSchedule.betweenRuns(threads),
+                        policy, source, listener)) {
             while (batches.hasNext()) {
                 ImageBatches.Batch<Integer> batch = batches.next();
                 int image = batch.items().get(0).source();

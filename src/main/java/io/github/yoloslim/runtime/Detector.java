@@ -1,5 +1,6 @@
 package io.github.yoloslim.runtime;
 
+import io.github.yoloslim.data.DecodeSchedule;
 import io.github.yoloslim.onnx.YoloModelInfo;
 
 import java.io.IOException;
@@ -9,6 +10,14 @@ public interface Detector extends AutoCloseable {
 
     /** The model's input, output and classes. */
     YoloModelInfo info();
+
+    /**
+     * When the images this detector runs should be decoded: between its runs on {@code threads} threads, as a
+     * model on the CPU needs (the default), or during them, as one on an accelerator allows.
+     */
+    default DecodeSchedule decodeSchedule(int threads) {
+        return DecodeSchedule.betweenRuns(threads);
+    }
 
     /** How many images one {@link #run} may take: the batch the model fixes, else {@code preferred}. */
     default int batchCapacity(int preferred) {

@@ -1,6 +1,7 @@
 package io.github.yoloslim.runtime;
 
 import io.github.yoloslim.InvalidInputException;
+import io.github.yoloslim.data.DecodeSchedule;
 import io.github.yoloslim.data.Letterbox;
 import io.github.yoloslim.data.LetterboxFeed;
 import io.github.yoloslim.data.LetterboxFeed.Item;
@@ -17,13 +18,15 @@ import java.util.NoSuchElementException;
 import java.util.function.Function;
 
 /**
- * The one loop over images that every stage runs a model with: images are decoded and letterboxed on a background
- * thread ({@link LetterboxFeed}, two batches ahead), readable ones are packed into batches, unreadable ones are
- * skipped with a warning or fail the stage ({@link UnreadableImagePolicy}), and a long loop reports its progress
- * with the time left. Memory: the look-ahead and one batch buffer, whatever the number of images.
+ * The one loop over images that every stage runs a model with: images are decoded and letterboxed ahead
+ * ({@link LetterboxFeed}), between the model's runs or during them ({@link DecodeSchedule}), readable ones are
+ * packed into batches, unreadable ones are skipped with a warning or fail the stage ({@link UnreadableImagePolicy}),
+ * and a long loop reports its progress with the time left. Memory: the look-ahead and one batch buffer, whatever
+ * the number of images.
  *
  * <pre>{@code
- * try (ImageBatches<Path> batches = ImageBatches.of(images, path -> path, letterbox, 4, policy, images, listener)) {
+ * try (ImageBatches<Path> batches = ImageBatches.of(images, path -> path, letterbox, 4,
+ *         DecodeSchedule.betweenRuns(2), policy, source, listener)) {
  *     while (batches.hasNext()) {
  *         ImageBatches.Batch<Path> batch = batches.next();
  *         session.run(batch.pixels(), batch.size());
@@ -39,7 +42,7 @@ public final class ImageBatches<T> implements AutoCloseable {
 
     /**
      * One batch: the letterboxed pixels of {@link #size()} images back to back ({@code 3 × H × W} floats each, in
-     * [0, 1]), and the images they came from. The array is reused by the next batch.
+     * [0, 1]), and the images they came from. The array is valid until the next batch, which reuses it.
      */
     public record Batch<T>(float[] pixels, List<Item<T>> items) {
 
@@ -61,7 +64,9 @@ public final class ImageBatches<T> implements AutoCloseable {
     private final List<T> sources;
     private final LetterboxFeed<T> feed;
     private final int imageFloats;
+    /** The batch buffer; a batch of one image is handed the feed's own array instead, without a copy. */
     private final float[] pixels;
+    private float[] batchPixels;
     private final int batchSize;
     private final UnreadableImagePolicy policy;
     private final Source source;
@@ -75,24 +80,25 @@ public final class ImageBatches<T> implements AutoCloseable {
     private boolean filled;
 
     private ImageBatches(List<T> sources, Function<T, Path> fileOf, Letterbox letterbox, int batchSize,
-            UnreadableImagePolicy policy, Source source, ProgressListener listener) {
+            DecodeSchedule schedule, UnreadableImagePolicy policy, Source source, ProgressListener listener) {
         if (batchSize < 1) {
             throw new IllegalArgumentException("batch size " + batchSize);
         }
         this.sources = sources;
         this.imageFloats = letterbox.inputLength();
-        this.pixels = new float[batchSize * imageFloats];
+        this.pixels = batchSize == 1 ? null : new float[batchSize * imageFloats];
         this.batchSize = batchSize;
         this.policy = policy;
         this.source = source;
         this.listener = listener;
-        this.feed = new LetterboxFeed<>(sources, fileOf, letterbox, 2 * batchSize);
+        this.feed = new LetterboxFeed<>(sources, fileOf, letterbox, batchSize, schedule);
     }
 
-    /** Starts a loop over {@code sources}, each image read from {@code fileOf}. */
+    /** Starts a loop over {@code sources}, each image read from {@code fileOf} and decoded as {@code schedule} says. */
     public static <T> ImageBatches<T> of(List<T> sources, Function<T, Path> fileOf, Letterbox letterbox,
-            int batchSize, UnreadableImagePolicy policy, Source source, ProgressListener listener) {
-        return new ImageBatches<>(sources, fileOf, letterbox, batchSize, policy, source, listener);
+            int batchSize, DecodeSchedule schedule, UnreadableImagePolicy policy, Source source,
+            ProgressListener listener) {
+        return new ImageBatches<>(sources, fileOf, letterbox, batchSize, schedule, policy, source, listener);
     }
 
     /**
@@ -113,7 +119,12 @@ public final class ImageBatches<T> implements AutoCloseable {
                 skip(item);
                 continue;
             }
-            System.arraycopy(item.pixels(), 0, pixels, items.size() * imageFloats, imageFloats);
+            if (batchSize == 1) {
+                batchPixels = item.pixels();
+            } else {
+                System.arraycopy(item.pixels(), 0, pixels, items.size() * imageFloats, imageFloats);
+                batchPixels = pixels;
+            }
             items.add(item);
         }
         read += items.size();
@@ -133,7 +144,7 @@ public final class ImageBatches<T> implements AutoCloseable {
             throw new NoSuchElementException("no more images");
         }
         filled = false;
-        return new Batch<>(pixels, List.copyOf(items));
+        return new Batch<>(batchPixels, List.copyOf(items));
     }
 
     /** How many images were read so far. */

@@ -11,6 +11,7 @@ import ai.djl.training.tracker.CosineTracker;
 import ai.djl.training.tracker.Tracker;
 import ai.djl.training.tracker.WarmUpTracker;
 import io.github.yoloslim.InvalidInputException;
+import io.github.yoloslim.data.DecodeSchedule;
 import io.github.yoloslim.data.ImageDecoder;
 import io.github.yoloslim.data.Letterbox;
 import io.github.yoloslim.data.UnreadableImageException;
@@ -44,7 +45,7 @@ import java.util.Set;
  * Fine-tunes a student (a pruned model) on unlabelled images to reproduce its teacher (the original model):
  * both run on the same augmented batch, the teacher without gradients, and AdamW with a warm-up and cosine
  * learning-rate schedule steps the student's Conv weights down the {@link DistillationLoss}. Images come through
- * the plugin's one image loop ({@link ImageBatches}: decoded and letterboxed ahead on a background thread), are
+ * the plugin's one image loop ({@link ImageBatches}: decoded and letterboxed ahead, between steps on the CPU), are
  * augmented in place ({@link AugmentedImages}), and memory is bounded by the batch: a few letterboxed images ahead,
  * and each step's tensors are freed with it.
  *
@@ -114,6 +115,7 @@ public final class Distiller {
         int step = 0;
         Letterbox letterbox = new Letterbox(settings.imageSize());
         ImageBatches.Source source = new ImageBatches.Source("trainingImages", request.imageFolder(), "distillation");
+        DecodeSchedule decoding = device.isGpu() ? DecodeSchedule.duringRuns() : DecodeSchedule.betweenRuns(threads);
         try (NDManager manager = TorchEngine.newManager(device);
                 TrainableGraph teacher = TrainableGraph.load(request.teacher(), Set.of(), manager, "<model>");
                 TrainableGraph student = TrainableGraph.load(request.student(), request.scaling()
@@ -142,7 +144,7 @@ public final class Distiller {
                 double[] sums = new double[4];
                 int epochImages = 0;
                 try (ImageBatches<Path> batches = ImageBatches.of(order, path -> path, letterbox, settings.batch(),
-                        request.unreadableImages(), source, asDetail(listener))) {
+                        decoding, request.unreadableImages(), source, asDetail(listener))) {
                     long t0 = System.nanoTime();
                     while (batches.hasNext()) {
                         ImageBatches.Batch<Path> batch = batches.next();

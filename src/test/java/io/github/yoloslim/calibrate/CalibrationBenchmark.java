@@ -1,5 +1,6 @@
 package io.github.yoloslim.calibrate;
 
+import io.github.yoloslim.data.DecodeSchedule;
 import io.github.yoloslim.data.ImageSelection;
 import io.github.yoloslim.data.Letterbox;
 import io.github.yoloslim.data.LetterboxFeed;
@@ -51,7 +52,8 @@ public final class CalibrationBenchmark {
             long start = System.nanoTime();
             try (DetectorSession session = DetectorSession.open(model, info, threads, "<model>");
                     LetterboxFeed<Path> feed = new LetterboxFeed<>(selected, path -> path,
-                            new Letterbox(info.inputHeight(), info.inputWidth()), 2)) {
+                            new Letterbox(info.inputHeight(), info.inputWidth()), 1,
+                            DecodeSchedule.betweenRuns(threads))) {
                 while (feed.hasNext()) {
                     session.run(feed.next().pixels(), 1);
                 }

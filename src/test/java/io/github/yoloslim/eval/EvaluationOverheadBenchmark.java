@@ -24,7 +24,8 @@ import java.util.List;
  * What verify-map's evaluation pipeline costs on top of the model: the whole {@link ModelEvaluator} run (decode,
  * letterbox, inference, box decoding and NMS, COCO evaluation) against ONNX Runtime's {@code run} calls alone on
  * the same letterboxed batches, with verify-map's defaults (batch, threads, multi-label decoding). The two take
- * turns for several rounds and the medians are compared. Also prints where the rest of the time goes, each part
+ * turns for several rounds and the medians are compared, as is the median of each round's ratio (which a shared
+ * machine's slow spells, lasting a round or two, disturb less). Also prints where the rest of the time goes, each part
  * timed on its own on one thread. Run on demand, not as a test:
  *
  * <pre>mvn -B -q test-compile exec:java -Dexec.classpathScope=test \
@@ -78,8 +79,11 @@ public final class EvaluationOverheadBenchmark {
             }
             double rawMedian = median(raw);
             double pipelineMedian = median(pipeline);
-            System.out.printf("median: inference alone %.2f s (%.1f images/s), whole evaluation %.2f s: %.3fx%n",
-                    rawMedian, dataset.images().size() / rawMedian, pipelineMedian, pipelineMedian / rawMedian);
+            double[] ratios = new double[rounds];
+            Arrays.setAll(ratios, round -> pipeline[round] / raw[round]);
+            System.out.printf("median: inference alone %.2f s (%.1f images/s), whole evaluation %.2f s: %.3fx; "
+                    + "median of the rounds' ratios %.3fx%n", rawMedian, dataset.images().size() / rawMedian,
+                    pipelineMedian, pipelineMedian / rawMedian, median(ratios));
 
             // Kept only now: 80 images' raw outputs are about 230 MB, which the rounds must not carry.
             List<DetectorOutput> outputs = new ArrayList<>();

@@ -1,6 +1,7 @@
 package io.github.yoloslim.runtime;
 
 import io.github.yoloslim.InvalidInputException;
+import io.github.yoloslim.data.DecodeSchedule;
 import io.github.yoloslim.data.ImageDecoder;
 import io.github.yoloslim.data.Letterbox;
 import io.github.yoloslim.data.UnreadableImagePolicy;
@@ -10,6 +11,8 @@ import io.github.yoloslim.testing.RecordingListener;
 import io.github.yoloslim.testing.SyntheticImages;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -17,6 +20,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -37,8 +41,13 @@ class ImageBatchesTest {
         }
     }
 
-    @Test
-    void readableImagesArePackedInOrderIntoFullBatchesAndTheLastPartialOne() throws IOException {
+    private static final DecodeSchedule SCHEDULE = DecodeSchedule.betweenRuns(2);
+
+    @ParameterizedTest
+    @CsvSource({"BETWEEN_RUNS, 2, 2 2 1", "DURING_RUNS, 2, 2 2 1", "BETWEEN_RUNS, 1, 1 1 1 1 1",
+        "DURING_RUNS, 1, 1 1 1 1 1"})
+    void readableImagesArePackedInOrderIntoFullBatchesAndTheLastPartialOne(DecodeSchedule.Timing timing,
+            int batchSize, String expectedSizes) throws IOException {
         List<Path> images = new ArrayList<>(images(5));
         Path broken = Files.writeString(dir.resolve("broken.jpg"), "not a jpeg");
         images.add(2, broken);
@@ -46,8 +55,8 @@ class ImageBatchesTest {
         RecordingListener listener = new RecordingListener();
         List<Integer> sizes = new ArrayList<>();
         List<Path> seen = new ArrayList<>();
-        try (ImageBatches<Path> batches = ImageBatches.of(images, path -> path, letterbox, 2,
-                UnreadableImagePolicy.SKIP, SOURCE, listener)) {
+        try (ImageBatches<Path> batches = ImageBatches.of(images, path -> path, letterbox, batchSize,
+                new DecodeSchedule(timing, 2), UnreadableImagePolicy.SKIP, SOURCE, listener)) {
             while (batches.hasNext()) {
                 ImageBatches.Batch<Path> batch = batches.next();
                 sizes.add(batch.size());
@@ -64,7 +73,8 @@ class ImageBatchesTest {
             assertThat(batches.read()).isEqualTo(5);
             assertThat(batches.skipped()).singleElement().asString().contains(broken.toString());
         }
-        assertThat(sizes).containsExactly(2, 2, 1);
+        assertThat(sizes).containsExactlyElementsOf(Arrays.stream(expectedSizes.split(" ")).map(Integer::valueOf)
+                .toList());
         assertThat(seen).containsExactlyElementsOf(images.stream().filter(path -> !path.equals(broken)).toList());
         assertThat(listener.warnings()).singleElement().asString().startsWith("Skipping unreadable image: cannot read image "
                 + broken);
@@ -75,7 +85,7 @@ class ImageBatchesTest {
         List<Path> images = new ArrayList<>(images(2));
         Path broken = Files.writeString(dir.resolve("broken.png"), "not a png");
         images.add(broken);
-        try (ImageBatches<Path> batches = ImageBatches.of(images, path -> path, new Letterbox(32), 4,
+        try (ImageBatches<Path> batches = ImageBatches.of(images, path -> path, new Letterbox(32), 4, SCHEDULE,
                 UnreadableImagePolicy.FAIL, SOURCE, ProgressListener.silent())) {
             assertThatThrownBy(batches::hasNext).isInstanceOf(InvalidInputException.class)
                     .hasMessageStartingWith("cannot read image " + broken)
@@ -91,14 +101,14 @@ class ImageBatchesTest {
         Path cut = SyntheticImages.truncatedJpeg(dir.resolve("cut.jpg"), 48, 3);
         images.add(1, cut);
         RecordingListener listener = new RecordingListener();
-        try (ImageBatches<Path> batches = ImageBatches.of(images, path -> path, new Letterbox(32), 4,
+        try (ImageBatches<Path> batches = ImageBatches.of(images, path -> path, new Letterbox(32), 4, SCHEDULE,
                 UnreadableImagePolicy.SKIP, SOURCE, listener)) {
             assertThat(batches.next().items()).extracting(item -> item.source()).containsExactly(images.get(0),
                     images.get(2));
         }
         assertThat(listener.warnings()).singleElement().asString()
                 .startsWith("Skipping unreadable image: cannot read image " + cut + ": the file is truncated");
-        try (ImageBatches<Path> batches = ImageBatches.of(images, path -> path, new Letterbox(32), 4,
+        try (ImageBatches<Path> batches = ImageBatches.of(images, path -> path, new Letterbox(32), 4, SCHEDULE,
                 UnreadableImagePolicy.FAIL, SOURCE, ProgressListener.silent())) {
             assertThatThrownBy(batches::hasNext).isInstanceOf(InvalidInputException.class)
                     .hasMessageStartingWith("cannot read image " + cut + ": the file is truncated");
@@ -108,11 +118,38 @@ class ImageBatchesTest {
     @Test
     void noReadableImageAtAllIsTheUsersProblemWhateverThePolicy() throws IOException {
         Path broken = Files.writeString(dir.resolve("a.jpg"), "not a jpeg");
-        try (ImageBatches<Path> batches = ImageBatches.of(List.of(broken), path -> path, new Letterbox(32), 1,
+        try (ImageBatches<Path> batches = ImageBatches.of(List.of(broken), path -> path, new Letterbox(32), 1, SCHEDULE,
                 UnreadableImagePolicy.SKIP, SOURCE, ProgressListener.silent())) {
             assertThatThrownBy(batches::hasNext).isInstanceOf(InvalidInputException.class)
                     .hasMessageStartingWith("none of the 1 images of <calibrationImages> the folder could be read "
                             + "(cannot read image " + broken);
+        }
+    }
+
+    @Test
+    void betweenRunsNothingIsDecodedWhileTheConsumerRunsTheModel() throws Exception {
+        List<Path> images = images(12);
+        Letterbox letterbox = new Letterbox(32);
+        AtomicInteger opened = new AtomicInteger();
+        try (ImageBatches<Path> batches = ImageBatches.of(images, path -> {
+            opened.incrementAndGet();
+            return path;
+        }, letterbox, 1, SCHEDULE, UnreadableImagePolicy.FAIL, SOURCE, ProgressListener.silent())) {
+            List<Integer> openedAtEachBatch = new ArrayList<>();
+            while (batches.hasNext()) {
+                ImageBatches.Batch<Path> batch = batches.next();
+                int before = opened.get();
+                // Arrays are recycled from the second chunk on: each must hold its own image whole.
+                float[] expected = new float[letterbox.inputLength()];
+                letterbox.apply(ImageDecoder.decode(batch.items().get(0).source()), expected, 0);
+                assertThat(batch.pixels()).isEqualTo(expected);
+                // The consumer's "model run": a feed decoding beside it would open more images meanwhile.
+                Thread.sleep(20);
+                assertThat(opened.get()).isEqualTo(before);
+                openedAtEachBatch.add(before);
+            }
+            // Two threads decode chunks of eight, each chunk once the previous one is used up.
+            assertThat(openedAtEachBatch).containsExactly(8, 8, 8, 8, 8, 8, 8, 8, 12, 12, 12, 12);
         }
     }
 

@@ -1,6 +1,7 @@
 package io.github.yoloslim.engine.tensorrt;
 
 import io.github.yoloslim.InvalidInputException;
+import io.github.yoloslim.data.DecodeSchedule;
 import io.github.yoloslim.engine.EngineBuildException;
 import io.github.yoloslim.onnx.OutputLayout;
 import io.github.yoloslim.onnx.YoloModelInfo;
@@ -136,6 +137,12 @@ final class EngineDetector implements Detector {
     @Override
     public int batchCapacity(int preferred) {
         return dynamicBatch ? Math.min(maxBatch, Math.max(1, preferred)) : maxBatch;
+    }
+
+    /** The GPU runs the engine while the CPU's cores are free to decode the next images. */
+    @Override
+    public DecodeSchedule decodeSchedule(int threads) {
+        return DecodeSchedule.duringRuns();
     }
 
     /**
