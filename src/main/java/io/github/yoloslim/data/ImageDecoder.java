@@ -366,7 +366,6 @@ public final class ImageDecoder {
     private static byte[] toRgb(Raster raster, ColorTransform transform) {
         int width = raster.getWidth();
         int height = raster.getHeight();
-        byte[] rgb = new byte[width * height * 3];
         SampleModel model = raster.getSampleModel();
         if (model instanceof ComponentSampleModel components && raster.getDataBuffer() instanceof DataBufferByte buffer
                 && buffer.getNumBanks() == 1 && Arrays.stream(components.getBankIndices()).allMatch(b -> b == 0)) {
@@ -377,6 +376,16 @@ public final class ImageDecoder {
                     - raster.getSampleModelTranslateY() * scanlineStride
                     - raster.getSampleModelTranslateX() * pixelStride;
             int[] offsets = components.getBandOffsets();
+            // A packed three-sample raster (a baseline JPEG's) becomes the RGB array itself: each pixel is read
+            // whole before it is written, and the raster is the decoder's own, so a megabyte is neither allocated
+            // nor copied.
+            boolean inPlace = (transform == ColorTransform.YCBCR || transform == ColorTransform.RGB)
+                    && pixelStride == 3 && scanlineStride == 3 * width && origin == 0
+                    && Arrays.equals(offsets, new int[] {0, 1, 2}) && buffer.getData().length == 3 * width * height;
+            byte[] rgb = inPlace ? buffer.getData() : new byte[width * height * 3];
+            if (inPlace && transform == ColorTransform.RGB) {
+                return rgb;
+            }
             for (int y = 0; y < height; y++) {
                 convertRow(transform, buffer.getData(), origin + y * scanlineStride, pixelStride, offsets, width, rgb,
                         y * width * 3);
@@ -384,6 +393,7 @@ public final class ImageDecoder {
             return rgb;
         }
         // Anything else (16-bit, packed pixels): fetch samples row by row, scaled to 8 bits as OpenCV does.
+        byte[] rgb = new byte[width * height * 3];
         int bands = raster.getNumBands();
         int[] shifts = new int[bands];
         for (int b = 0; b < bands; b++) {
