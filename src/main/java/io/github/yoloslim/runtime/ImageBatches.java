@@ -92,6 +92,8 @@ public final class ImageBatches<T> implements AutoCloseable {
         this.source = source;
         this.listener = listener;
         this.feed = new LetterboxFeed<>(sources, fileOf, letterbox, batchSize, schedule);
+        listener.detail(source.label() + ": " + sources.size() + " images of <" + source.element() + ">, "
+                + schedule.describe() + ", batches of " + batchSize);
     }
 
     /** Starts a loop over {@code sources}, each image read from {@code fileOf} and decoded as {@code schedule} says. */

@@ -73,6 +73,8 @@ class ImageBatchesTest {
             assertThat(batches.read()).isEqualTo(5);
             assertThat(batches.skipped()).singleElement().asString().contains(broken.toString());
         }
+        assertThat(listener.details()).first().isEqualTo("calibration: 6 images of <calibrationImages>, decoded "
+                + timing.description() + " on 2 threads, batches of " + batchSize);
         assertThat(sizes).containsExactlyElementsOf(Arrays.stream(expectedSizes.split(" ")).map(Integer::valueOf)
                 .toList());
         assertThat(seen).containsExactlyElementsOf(images.stream().filter(path -> !path.equals(broken)).toList());
