@@ -46,6 +46,16 @@ public class SparsifyMojo extends AbstractTrainingMojo {
     @Parameter(property = "yoloslim.sparsify.penalty", defaultValue = "0.004")
     double penalty;
 
+    /**
+     * Stages of a penalty path, 1 to 6: after training at {@code penalty}, each further stage doubles λ and trains
+     * {@code sparsifyEpochs} more epochs from the scales the stage before ended with. The model carries every
+     * stage's scales; {@code prune}'s search ({@code targetMapDrop}) tries each stage's ranking and keeps the
+     * largest reduction within the target, and without a search {@code prune} uses the last stage. Each stage costs
+     * a training of its own.
+     */
+    @Parameter(property = "yoloslim.sparsify.penaltySteps", defaultValue = "1")
+    int penaltySteps;
+
     /** The channel scales' peak learning rate (they start at 1), on the weights' warm-up and cosine schedule. */
     @Parameter(property = "yoloslim.sparsify.scaleLearningRate", defaultValue = "0.02")
     double scaleLearningRate;
@@ -90,7 +100,7 @@ public class SparsifyMojo extends AbstractTrainingMojo {
     SparsifyRequest request() {
         return new SparsifyRequest(model.toPath().normalize(), optionalPath(sparsifyInput, "auto"),
                 trainingImagesFolder(calibrationImages), maxTrainingImages, distillationSettings(sparsifyEpochs), penalty,
-                scaleLearningRate, scaleThreshold, Choices.flag(sparsifyWeights, "sparsifyWeights"), unreadableImages(),
+                penaltySteps, scaleLearningRate, scaleThreshold, Choices.flag(sparsifyWeights, "sparsifyWeights"), unreadableImages(),
                 outputDirectory.toPath());
     }
 }

@@ -23,13 +23,15 @@ record PruneReport(String pluginVersion, String fingerprint, String model, Strin
 
     /**
      * The search: the target, the unpruned model's mAP, its range, resolution and budget, every ratio tried in the
-     * order tried, the same points by ratio (the measured drop curve), the final bracket (the chosen ratio is null
-     * when none met the target and the model was kept unpruned; the failed one null when none failed), and why it
-     * stopped; with {@code <searchDistillEpochs>}, how every candidate was distilled before its evaluation.
+     * order tried, the chosen ranking's points by ratio (the measured drop curve), its final bracket (the chosen
+     * ratio is null when none met the target and the model was kept unpruned; the failed one null when none
+     * failed), which ranking was chosen (null when the model offered one ranking), and why the search stopped; with
+     * {@code <searchDistillEpochs>}, how every candidate was distilled before its evaluation.
      */
     record Search(double targetMapDrop, String dataset, double baselineMap, double baselineMap50, double maxRatio,
             double resolution, int maxEvaluations, Double smallestRatio, List<Trial> trials, List<CurvePoint> curve,
-            Double chosenRatio, Double failedRatio, String stopped, String verdict, Distillation distillation) {
+            Double chosenRatio, Double failedRatio, String chosenRanking, String stopped, String verdict,
+            Distillation distillation) {
     }
 
     /** How each search candidate was distilled: on which images, with which settings. */
@@ -39,11 +41,13 @@ record PruneReport(String pluginVersion, String fingerprint, String model, Strin
     /**
      * One evaluated prune, and why the search tried its ratio.
      *
+     * @param ranking the channel ranking the prune followed, e.g. "penalty 0.008"; null when there was one
+     * @param penalty that ranking's sparsity penalty, for a model from a penalty path; else null
      * @param distillationLoss the final epoch's loss when the candidate was distilled before its evaluation
      * @param distillationSeconds that distillation's wall time, included in {@code seconds}
      */
-    record Trial(double ratio, int channelsRemoved, long parameters, long macs, double parameterReduction,
-            double macReduction, double map, double map50, double drop, boolean withinTarget, String reason,
+    record Trial(String ranking, Double penalty, double ratio, int channelsRemoved, long parameters, long macs,
+            double parameterReduction, double macReduction, double map, double map50, double drop, boolean withinTarget, String reason,
             Double distillationLoss, Double distillationSeconds, double seconds) {
     }
 

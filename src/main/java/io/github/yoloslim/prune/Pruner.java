@@ -74,6 +74,13 @@ public final class Pruner {
                         + selection.threshold() + " (sparsify's threshold; <threshold> overrides it, <ratio> is not "
                         + "used)");
             }
+            if (criterion == ImportanceCriterion.SCALE && sparsity.orElseThrow().stages().size() > 1) {
+                List<SparsityScales.Stage> stages = sparsity.get().stages();
+                listener.stage(request.search().isPresent() ? "The model carries a penalty path of " + stages.size()
+                        + " stages: the search tries the ranking of each, the last stage's first"
+                        : "The model carries a penalty path of " + stages.size() + " stages: ranking by the last ("
+                        + stages.get(stages.size() - 1).describe() + "); <targetMapDrop> would search them all");
+            }
             Optional<ImageSelection> selected = request.calibrationImages().isPresent()
                     ? Optional.of(ImageSelection.from(request.calibrationImages().get(), "calibrationImages",
                             request.maxImages()))
@@ -126,14 +133,13 @@ public final class Pruner {
             Candidate chosen;
             PruneReport.Search searchReport = null;
             if (request.search().isPresent()) {
-                PruneSearch.Selector selector = settings -> ChannelSelection.select(scores.analysis().groups(),
-                        scores.normalised(), scores.raw(), settings).removed();
                 PruneSearch.CandidateTraining training = distillation.isPresent()
                         ? new CandidateDistiller(model, distillation.get(), trainingImages.orElseThrow(),
                                 trainingImagesHash, request.unreadableImages(), listener)
                         : PruneSearch.CandidateTraining.NONE;
-                PruneSearch.Outcome outcome = new PruneSearch(listener).run(input.file(), before, model, maker,
-                        selector, selection, request.search().get(), evaluationSet.orElseThrow(), training);
+                PruneSearch.Outcome outcome = new PruneSearch(listener).run(input.file(), before, model,
+                        rankings(model, info, scores, recovery, request, criterion, sparsity), selection,
+                        request.search().get(), evaluationSet.orElseThrow(), training);
                 chosen = outcome.chosen();
                 searchReport = outcome.report();
             } else {
@@ -176,6 +182,44 @@ public final class Pruner {
         distillation.ifPresent(d -> Distillation.withSettings(key.input("trainingImages", trainingImagesHash),
                 "searchDistill.", d.settings()));
         return key;
+    }
+
+    /**
+     * The rankings the search tries: one, or for a model from a penalty path every stage's scales, the last (largest
+     * penalty) first and the others from the largest penalty down. A stage's scales replace only the scores: the
+     * measured means that repair the network do not depend on them.
+     */
+    private List<PruneSearch.Ranking> rankings(OnnxModel model, YoloModelInfo info, Scores scores,
+            RecoveryMethod recovery, PruneRequest request, ImportanceCriterion criterion,
+            Optional<SparsityScales> sparsity) {
+        List<SparsityScales.Stage> stages = criterion == ImportanceCriterion.SCALE
+                ? sparsity.orElseThrow().stages() : List.of();
+        if (stages.size() <= 1) {
+            return List.of(ranking(null, null, model, info, scores, recovery, request));
+        }
+        List<PruneSearch.Ranking> rankings = new ArrayList<>();
+        for (int s = stages.size() - 1; s >= 0; s--) {
+            SparsityScales.Stage stage = stages.get(s);
+            ChannelImportance importance = new ChannelImportance(model, scores.analysis(), criterion, null,
+                    sparsity.get().only(stage));
+            Map<String, double[]> normalised = new LinkedHashMap<>();
+            Map<String, double[]> raw = new LinkedHashMap<>();
+            for (ChannelGroup group : scores.analysis().groups()) {
+                normalised.put(group.name(), importance.scores(group));
+                raw.put(group.name(), importance.rawScores(group));
+            }
+            Scores staged = new Scores(scores.analysis(), normalised, raw, scores.means(), scores.factors(),
+                    importance.describe(scores.analysis().groups()), scores.readImages());
+            rankings.add(ranking(stage.describe(), stage.penalty(), model, info, staged, recovery, request));
+        }
+        return rankings;
+    }
+
+    private PruneSearch.Ranking ranking(String name, Double penalty, OnnxModel model, YoloModelInfo info,
+            Scores scores, RecoveryMethod recovery, PruneRequest request) {
+        return new PruneSearch.Ranking(name, penalty, settings -> candidate(model, info, scores, recovery, request,
+                settings), settings -> ChannelSelection.select(scores.analysis().groups(), scores.normalised(),
+                scores.raw(), settings).removed());
     }
 
     /**

@@ -84,6 +84,7 @@ final class RatioSearch {
     private final List<Point> points = new ArrayList<>();
     /** The bracket's logarithmic width after each evaluation; infinite while one side is unknown. */
     private final List<Double> widths = new ArrayList<>();
+    private final Proposal start;
     private double smallest = Double.NaN;
     private Proposal pending;
     private Stop stop;
@@ -92,9 +93,17 @@ final class RatioSearch {
      * @param modelOf what identifies the model a ratio gives (its selection); equal for equal models
      */
     RatioSearch(double baselineMap, SearchSettings settings, DoubleFunction<?> modelOf) {
+        this(baselineMap, settings, modelOf, null);
+    }
+
+    /**
+     * @param start the first ratio to evaluate and why, instead of 1/16 of {@code maxRatio}; null for that
+     */
+    RatioSearch(double baselineMap, SearchSettings settings, DoubleFunction<?> modelOf, Proposal start) {
         this.baselineMap = baselineMap;
         this.settings = settings;
         this.modelOf = modelOf;
+        this.start = start;
         evaluatedModels.add(model(0));
     }
 
@@ -198,6 +207,9 @@ final class RatioSearch {
     }
 
     private Proposal aim() {
+        if (points.isEmpty() && this.start != null) {
+            return new Proposal(Math.max(this.start.ratio(), smallest), this.start.reason());
+        }
         if (points.isEmpty()) {
             double start = settings.maxRatio() / START_DIVISOR;
             return start >= smallest

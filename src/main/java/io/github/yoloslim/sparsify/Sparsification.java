@@ -80,6 +80,7 @@ public final class Sparsification {
             StageKey key = Distillation.withSettings(run.key(input).input("trainingImages",
                     selection.contentHash(request.trainingImages())), "", settings)
                     .parameter("penalty", request.penalty())
+                    .parameter("penaltySteps", request.penaltySteps())
                     .parameter("scaleLearningRate", request.scaleLearningRate())
                     .parameter("threshold", request.threshold())
                     .parameter("trainWeights", request.trainWeights());
@@ -91,21 +92,37 @@ public final class Sparsification {
                         previous.belowThreshold(), previous.channels());
             }
 
-            DistillationResult result = new Distiller(listener).run(new DistillationRequest(teacher, student,
-                    selection.images(), request.trainingImages(), request.unreadableImages(), settings,
-                    Optional.empty(), Optional.of(scaling)));
-            new SparsityScales(request.threshold(), result.scales()).attachTo(result.model()).save(sparseFile);
-            SparsifyReport report = report(key, request, input, settings, selection, sparseFile, analysis, result);
+            List<PathStage> stages = new ArrayList<>();
+            for (int stage = 0; stage < request.penaltySteps(); stage++) {
+                if (stage > 0) {
+                    scaling = scaling.nextStage(request.penalty(stage), stages.get(stage - 1).result().scales());
+                    listener.stage(String.format(Locale.ROOT, "Penalty path stage %d of %d: penalty %s, starting from "
+                            + "stage %d's scales", stage + 1, request.penaltySteps(), request.penalty(stage), stage));
+                }
+                stages.add(new PathStage(request.penalty(stage), new Distiller(listener).run(new DistillationRequest(
+                        teacher, student, selection.images(), request.trainingImages(), request.unreadableImages(),
+                        settings, Optional.empty(), Optional.of(scaling)))));
+            }
+            DistillationResult last = stages.get(stages.size() - 1).result();
+            new SparsityScales(request.threshold(), last.scales(), stages.stream()
+                    .map(s -> new SparsityScales.Stage(s.penalty(), settings.epochs(), s.result().scales()))
+                    .toList()).attachTo(last.model()).save(sparseFile);
+            SparsifyReport report = report(key, request, input, settings, selection, sparseFile, analysis, stages);
             report.warnings().forEach(listener::warn);
             AtomicFiles.write(reportFile, Json.mapper().writeValueAsBytes(report));
             run.commit(key, input, sparseFile, List.of(reportFile));
-            listener.stage(String.format(Locale.ROOT, "%d of %d channels (%.1f %%) ended below scale %s in %d groups; "
+            listener.stage(String.format(Locale.ROOT, "%d of %d channels (%.1f %%) ended below scale %s in %d groups%s; "
                     + "wrote %s and %s", report.belowThreshold(), report.channels(), 100.0 * report.belowThreshold()
-                    / report.channels(), request.threshold(), report.groups().size(), sparseFile.getFileName(),
+                    / report.channels(), request.threshold(), report.groups().size(), stages.size() == 1 ? ""
+                    : " at the path's last penalty " + request.penalty(stages.size() - 1), sparseFile.getFileName(),
                     ArtifactNames.SPARSIFY_REPORT));
             return new SparsifyResult(SparsifyResult.Outcome.SPARSIFIED, sparseFile, reportFile,
                     report.belowThreshold(), report.channels());
         }
+    }
+
+    /** One stage of the penalty path and its training. */
+    private record PathStage(double penalty, DistillationResult result) {
     }
 
     /** One scale per channel of every prunable group of {@code analysis}, on each member Conv's weight and bias. */
@@ -125,12 +142,13 @@ public final class Sparsification {
             }
             groups.add(new ChannelScaling.Group(group.name(), group.size(), members));
         }
-        return new ChannelScaling(groups, penalty, scaleLearningRate, threshold, trainWeights);
+        return new ChannelScaling(groups, penalty, scaleLearningRate, threshold, trainWeights, Map.of());
     }
 
     private static SparsifyReport report(StageKey key, SparsifyRequest request, StageInput input,
             DistillationSettings settings, ImageSelection selection, Path sparseFile,
-            ChannelDependencyAnalysis analysis, DistillationResult result) throws IOException {
+            ChannelDependencyAnalysis analysis, List<PathStage> stages) throws IOException {
+        DistillationResult result = stages.get(stages.size() - 1).result();
         List<SparsifyReport.Group> groups = new ArrayList<>();
         List<String> warnings = new ArrayList<>();
         int below = 0;
@@ -166,6 +184,29 @@ public final class Sparsification {
             below += groupBelow;
             channels += scales.length;
         }
+        List<SparsifyReport.PathStage> path = new ArrayList<>();
+        List<DistillationResult.EpochLoss> epochs = new ArrayList<>();
+        List<DistillationResult.EpochScales> history = new ArrayList<>();
+        int steps = 0;
+        long inputs = 0;
+        double seconds = 0;
+        double[] time = new double[5];
+        for (PathStage stage : stages) {
+            DistillationResult r = stage.result();
+            DistillationResult.EpochScales end = r.scaleHistory().get(r.scaleHistory().size() - 1);
+            path.add(new SparsifyReport.PathStage(stage.penalty(), end.belowThreshold(), end.meanMagnitude(),
+                    r.epochs().get(r.epochs().size() - 1).total(), r.seconds()));
+            epochs.addAll(r.epochs());
+            history.addAll(r.scaleHistory());
+            steps += r.steps();
+            inputs += r.images();
+            seconds += r.seconds();
+            DistillationResult.StepTime t = r.time();
+            double[] parts = {t.images(), t.teacher(), t.studentForward(), t.backward(), t.update()};
+            for (int i = 0; i < parts.length; i++) {
+                time[i] += parts[i];
+            }
+        }
         return new SparsifyReport(PluginVersion.get(), key.fingerprint(),
                 new DistillReport.Source(request.model().getFileName().toString(), key.inputs().get("model")),
                 new DistillReport.Source(input.file().getFileName().toString(), input.sha256()),
@@ -174,9 +215,10 @@ public final class Sparsification {
                         selection.images().size() - result.skipped().size(), selection.available(), result.skipped(),
                         key.inputs().get("trainingImages")),
                 DistillReport.Settings.of(settings),
-                new SparsifyReport.Sparsity(request.penalty(), request.scaleLearningRate(), request.threshold(),
-                        request.trainWeights()),
-                result.epochs(), result.scaleHistory(), groups, below, channels, result.steps(), result.images(),
-                result.seconds(), result.imagesPerSecond(), result.time(), warnings);
+                new SparsifyReport.Sparsity(request.penalty(), request.penaltySteps(), request.scaleLearningRate(),
+                        request.threshold(), request.trainWeights()),
+                epochs, history, path, groups, below, channels, steps, inputs, seconds,
+                seconds > 0 ? inputs / seconds : 0, new DistillationResult.StepTime(time[0], time[1], time[2],
+                        time[3], time[4]), warnings);
     }
 }

@@ -16,17 +16,38 @@ import java.util.List;
  * @param teacher {@code <model>}
  * @param student the model that was trained
  * @param sparse the trained model, carrying the scales
+ * @param epochs every epoch's loss, stage after stage of the penalty path
+ * @param scales the channel scales after every epoch, stage after stage
+ * @param path every stage of the penalty path (one when {@code penaltySteps} is 1)
+ * @param groups every group's scales at the end of the last stage
  * @param belowThreshold channels whose scale ended below {@code sparsity.threshold}, over all groups
  * @param channels all scaled channels
  */
 public record SparsifyReport(String pluginVersion, String fingerprint, DistillReport.Source teacher,
         DistillReport.Source student, DistillReport.Source sparse, DistillReport.Images images,
         DistillReport.Settings settings, Sparsity sparsity, List<EpochLoss> epochs, List<EpochScales> scales,
-        List<Group> groups, int belowThreshold, int channels, int steps, long trainingInputs, double seconds,
+        List<PathStage> path, List<Group> groups, int belowThreshold, int channels, int steps, long trainingInputs, double seconds,
         double imagesPerSecond, StepTime time, List<String> warnings) {
 
-    /** The sparsity settings as used. */
-    public record Sparsity(double penalty, double scaleLearningRate, double threshold, boolean trainWeights) {
+    /**
+     * The sparsity settings as used.
+     *
+     * @param penalty the first stage's λ; each further stage doubles it
+     * @param penaltySteps the stages of the penalty path
+     */
+    public record Sparsity(double penalty, int penaltySteps, double scaleLearningRate, double threshold,
+            boolean trainWeights) {
+    }
+
+    /**
+     * One stage of the penalty path, at its end.
+     *
+     * @param belowThreshold channels whose |scale| is below the threshold
+     * @param meanMagnitude the mean |s| over all channels
+     * @param loss the stage's last epoch's mean loss
+     * @param seconds the stage's training time
+     */
+    public record PathStage(double penalty, int belowThreshold, double meanMagnitude, double loss, double seconds) {
     }
 
     /**

@@ -40,7 +40,8 @@ final class ChannelScales {
     ChannelScales(ChannelScaling scaling, Function<String, NDArray> values, NDManager manager) {
         Map<String, List<Piece>> pieces = new LinkedHashMap<>();
         for (ChannelScaling.Group group : scaling.groups()) {
-            NDArray factor = manager.ones(new Shape(group.size()));
+            float[] initial = scaling.initialScales().get(group.name());
+            NDArray factor = initial == null ? manager.ones(new Shape(group.size())) : manager.create(initial);
             factor.setRequiresGradient(true);
             factors.put(group.name(), factor);
             for (ChannelScaling.Member member : group.members()) {

@@ -2,7 +2,10 @@ package io.github.yoloslim.train;
 
 import io.github.yoloslim.InvalidInputException;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Sparsity training's trainable channel scales: one factor per channel of each group of coupled Conv output
@@ -22,12 +25,22 @@ import java.util.List;
  * @param trainWeights whether the Conv weights train beside the scales. When they do, they can absorb a shrinking
  *        scale (SiLU is about linear near zero, so the next layer can scale back up what a smaller scale took
  *        away), and the penalty shrinks every scale alike instead of choosing channels
+ * @param initialScales the scales to start from by group name (a previous stage of a penalty path); a group not
+ *        named starts at 1
  */
 public record ChannelScaling(List<Group> groups, double penalty, double scaleLearningRate, double threshold,
-        boolean trainWeights) {
+        boolean trainWeights, Map<String, float[]> initialScales) {
 
     public ChannelScaling {
         groups = List.copyOf(groups);
+        initialScales = Collections.unmodifiableMap(new LinkedHashMap<>(initialScales));
+        for (Group group : groups) {
+            float[] initial = initialScales.get(group.name());
+            if (initial != null && initial.length != group.size()) {
+                throw new IllegalArgumentException("group " + group.name() + " has " + group.size() + " channels but "
+                        + initial.length + " initial scales");
+            }
+        }
         if (!(penalty > 0 && penalty <= 1)) {
             throw new InvalidInputException("<penalty>" + penalty + "</penalty> is out of range: use a value in (0, "
                     + "1], e.g. 0.001. It weighs the L1 term λ·Σ|s| on the channel scales against the distillation "
@@ -42,6 +55,11 @@ public record ChannelScaling(List<Group> groups, double penalty, double scaleLea
                     + "nothing to scale. Sparsify an Ultralytics YOLOv8 export (`yolo export format=onnx`), whose "
                     + "Convs prune channel by channel.");
         }
+    }
+
+    /** The same scaling with another penalty, starting from {@code scales}: the next stage of a penalty path. */
+    public ChannelScaling nextStage(double nextPenalty, Map<String, float[]> scales) {
+        return new ChannelScaling(groups, nextPenalty, scaleLearningRate, threshold, trainWeights, scales);
     }
 
     /**

@@ -15,6 +15,7 @@ import io.github.yoloslim.progress.ProgressListener;
 import io.github.yoloslim.prune.ChannelDependencyAnalysis;
 import io.github.yoloslim.prune.SparsityScales;
 import io.github.yoloslim.runtime.DetectorSession;
+import io.github.yoloslim.testing.SyntheticCoco;
 import io.github.yoloslim.testing.SyntheticImages;
 import io.github.yoloslim.testing.TinyDetectors;
 import org.apache.maven.api.plugin.testing.InjectMojo;
@@ -214,6 +215,35 @@ class PruneMojoTest {
         mojo.threshold = 0.6;
         mojo.execute();
         assertThat(outputChannels(dir.resolve("override/tiny.pruned.onnx"), "/model.0/conv/Conv")).isEqualTo(4);
+    }
+
+    @Test
+    @InjectMojo(goal = "prune", pom = POM)
+    void withAPenaltyPathThePruneUsesTheLastStageAndTheSearchNamesTheStageItChose(PruneMojo mojo) throws Exception {
+        OnnxModel plain = OnnxModel.load(model, "<test>");
+        String group = ChannelDependencyAnalysis.analyze(plain).groups().get(0).name();
+        float[] first = {0, 0.5f, 1, 1, 1, 1, 1, 1};
+        float[] last = {0, 0, 0, 0.5f, 1, 1, 1, 1};
+        new SparsityScales(0.05, Map.of(group, last), List.of(new SparsityScales.Stage(0.001, 2, Map.of(group, first)),
+                new SparsityScales.Stage(0.002, 2, Map.of(group, last)))).attachTo(plain).save(model);
+        configure(mojo, "path");
+        mojo.execute();
+        assertThat(outputChannels(dir.resolve("path/tiny.pruned.onnx"), "/model.0/conv/Conv")).isEqualTo(5);
+        assertThat(log.infos()).anyMatch(line -> line.equals("The model carries a penalty path of 2 stages: ranking "
+                + "by the last (penalty 0.002); <targetMapDrop> would search them all"));
+
+        configure(mojo, "path-search");
+        mojo.targetMapDrop = 0.5;
+        mojo.dataset = SyntheticCoco.write(dir.resolve("data"), 2, 32).toFile();
+        mojo.execute();
+        assertThat(log.infos()).anyMatch(line -> line.startsWith("The model carries a penalty path of 2 stages: the "
+                + "search tries the ranking of each"));
+        JsonNode search = new ObjectMapper().readTree(dir.resolve("path-search/prune-report.json").toFile())
+                .get("search");
+        assertThat(search.get("trials").get(0).get("ranking").asText()).isEqualTo("penalty 0.002");
+        assertThat(search.get("trials").get(0).get("penalty").asDouble()).isEqualTo(0.002);
+        assertThat(search.get("chosenRanking").asText()).startsWith("penalty 0.00");
+        assertThat(search.get("verdict").asText()).startsWith(search.get("chosenRanking").asText() + ", ratio ");
     }
 
     @Test

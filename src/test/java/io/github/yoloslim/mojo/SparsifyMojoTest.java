@@ -65,6 +65,7 @@ class SparsifyMojoTest {
         assertThat(mojo.sparsifyInput).isEqualTo("auto");
         assertThat(mojo.sparsifyEpochs).isEqualTo(3);
         assertThat(mojo.penalty).isEqualTo(0.004);
+        assertThat(mojo.penaltySteps).isEqualTo(1);
         assertThat(mojo.scaleLearningRate).isEqualTo(0.02);
         assertThat(mojo.scaleThreshold).isEqualTo(0.01);
         assertThat(mojo.sparsifyWeights).isEqualTo("false");
@@ -112,6 +113,10 @@ class SparsifyMojoTest {
         mojo.scaleLearningRate = -1;
         assertThatThrownBy(mojo::execute).isInstanceOf(MojoFailureException.class)
                 .hasMessageStartingWith("<scaleLearningRate>-1.0</scaleLearningRate> is out of range");
+        mojo.scaleLearningRate = 0.1;
+        mojo.penaltySteps = 9;
+        assertThatThrownBy(mojo::execute).isInstanceOf(MojoFailureException.class)
+                .hasMessageStartingWith("<penaltySteps>9</penaltySteps> is out of range");
         assertThat(out.resolve("tiny.sparse.onnx")).doesNotExist();
     }
 

@@ -117,6 +117,71 @@ class PruneSearchTest {
                 && t.distillationSeconds() == null);
     }
 
+    /** A ranking named {@code name} whose candidates break above {@code breaking}. */
+    private PruneSearch.Ranking ranking(String name, double penalty, double breaking, List<String> order) {
+        Pruner.CandidateMaker breaks = breakingAbove(breaking);
+        return new PruneSearch.Ranking(name, penalty, settings -> {
+            order.add(name);
+            return breaks.make(settings);
+        }, PruneSearchTest::channelPerGridStep);
+    }
+
+    private PruneSearch.Outcome searchRankings(List<PruneSearch.Ranking> rankings) throws Exception {
+        SearchSettings settings = new SearchSettings(0.01, 0.5, 8, 0.1, new DatasetSpec(dir, Optional.empty(),
+                Optional.empty(), 0), new EvaluationSettings(DecodeSettings.VALIDATION, ModelOverrides.NONE, 1, 0,
+                UnreadableImagePolicy.FAIL), false, Optional.empty());
+        return new PruneSearch(ProgressListener.silent()).run(modelFile, new ModelCost(1000, 1000, 1), exact,
+                rankings, new SelectionSettings(0.1, -1, 1, 0, 1), settings, dataset,
+                PruneSearch.CandidateTraining.NONE);
+    }
+
+    @Test
+    void aPenaltyPathCostsOneEvaluationPerStageUnlessTheStageReachesFurther() throws Exception {
+        List<String> order = new ArrayList<>();
+        PruneSearch.Outcome outcome = searchRankings(List.of(ranking("penalty 0.004", 0.004, 0.2, order),
+                ranking("penalty 0.002", 0.002, 0.1, order), ranking("penalty 0.001", 0.001, 0.3, order)));
+        PruneReport.Search report = outcome.report();
+        List<PruneReport.Trial> trials = report.trials();
+        long leaderTrials = order.stream().filter("penalty 0.004"::equals).count();
+        // The leader is searched in full; the next stage fails where the leader failed and costs one evaluation.
+        assertThat(order.subList(0, (int) leaderTrials)).containsOnly("penalty 0.004");
+        assertThat(order.get((int) leaderTrials)).isEqualTo("penalty 0.002");
+        assertThat(order.stream().filter("penalty 0.002"::equals)).hasSize(1);
+        double leaderFailed = trials.stream().filter(t -> t.ranking().equals("penalty 0.004") && !t.withinTarget())
+                .mapToDouble(PruneReport.Trial::ratio).min().orElseThrow();
+        PruneReport.Trial challenger = trials.get((int) leaderTrials);
+        assertThat(challenger.ratio()).isEqualTo(leaderFailed);
+        assertThat(challenger.reason()).isEqualTo("start: where penalty 0.004 failed");
+        assertThat(challenger.withinTarget()).isFalse();
+        assertThat(challenger.penalty()).isEqualTo(0.002);
+        // The last stage passes there, so it is searched on and wins.
+        PruneReport.Trial third = trials.get((int) leaderTrials + 1);
+        assertThat(third.ranking()).isEqualTo("penalty 0.001");
+        assertThat(third.ratio()).isEqualTo(leaderFailed);
+        assertThat(third.withinTarget()).isTrue();
+        assertThat(report.chosenRanking()).isEqualTo("penalty 0.001");
+        assertThat(outcome.chosen().settings().ratio()).isBetween(0.3 / 1.1, 0.3);
+        assertThat(report.chosenRatio()).isEqualTo(outcome.chosen().settings().ratio());
+        assertThat(report.curve()).extracting(PruneReport.CurvePoint::ratio).containsExactlyInAnyOrderElementsOf(
+                trials.stream().filter(t -> t.ranking().equals("penalty 0.001")).map(PruneReport.Trial::ratio)
+                        .toList());
+        assertThat(report.stopped()).contains("penalty 0.002: failed where the leading ranking failed")
+                .contains("penalty 0.004: " + RatioSearch.Stop.RESOLUTION.text());
+        assertThat(report.verdict()).startsWith("penalty 0.001, ratio ");
+        assertThat(trials).hasSize(order.size());
+    }
+
+    @Test
+    void aLeaderThatPassesMaxRatioLeavesTheOtherStagesUntried() throws Exception {
+        List<String> order = new ArrayList<>();
+        PruneSearch.Outcome outcome = searchRankings(List.of(ranking("penalty 0.004", 0.004, 0.9, order),
+                ranking("penalty 0.002", 0.002, 0.9, order)));
+        assertThat(order).containsOnly("penalty 0.004");
+        assertThat(outcome.report().chosenRanking()).isEqualTo("penalty 0.004");
+        assertThat(outcome.report().stopped()).contains("penalty 0.002: not tried: penalty 0.004: "
+                + RatioSearch.Stop.MAX_RATIO_PASSED.text());
+    }
+
     @Test
     void findsTheLargestRatioWithinTheTargetAndReportsEveryTrial() throws Exception {
         PruneSearch.Outcome outcome = search(0.2, 0.01, false);
@@ -139,6 +204,8 @@ class PruneSearchTest {
         assertThat(report.trials().get(0).reason()).isEqualTo("start: 1/16 of maxRatio");
         assertThat(report.curve()).extracting(PruneReport.CurvePoint::ratio).isSorted()
                 .containsExactlyInAnyOrderElementsOf(tried);
+        assertThat(report.chosenRanking()).isNull();
+        assertThat(report.trials()).allMatch(t -> t.ranking() == null && t.penalty() == null);
         assertThat(report.verdict()).startsWith(String.format(java.util.Locale.ROOT, "ratio %.3f: parameters −%.1f%%",
                 chosen, 100 * chosen)).endsWith("after " + tried.size() + " evaluations");
     }

@@ -224,7 +224,7 @@ class HtmlReportTest {
         Path out = dir.resolve("out");
         new Sparsification(ProgressListener.silent()).run(new SparsifyRequest(model, Optional.empty(), images, 0,
                 new DistillationSettings(2, 4, 32, 0.01, 1, 0.01, 0, 5, new LossWeights(1, 1, 0, 1),
-                        new Augmentation(0, 0, 0), TrainingDevice.CPU, 2), 1e-3, 0.1, 0.5, false,
+                        new Augmentation(0, 0, 0), TrainingDevice.CPU, 2), 1e-3, 1, 0.1, 0.5, false,
                 UnreadableImagePolicy.SKIP, out));
         new HtmlReport(ProgressListener.silent()).update(new ReportRequest(out, model, "sparsify",
                 OptionalDouble.of(3), Optional.empty()));

@@ -59,12 +59,18 @@ class SparsificationTest {
     }
 
     private static SparsifyRequest request(Path folder, double penalty, boolean trainWeights) throws Exception {
+        return request(folder, penalty, 1, trainWeights);
+    }
+
+    private static SparsifyRequest request(Path folder, double penalty, int penaltySteps, boolean trainWeights)
+            throws Exception {
         Path model = folder.resolve("tiny.onnx");
         if (!Files.exists(model)) {
             YoloGraphs.yolo(false).save(model);
             YoloGraphs.noiseImages(folder.resolve("images"), 16, 40, 3);
         }
-        return new SparsifyRequest(model, Optional.empty(), folder.resolve("images"), 0, settings(), penalty, 0.1,
+        return new SparsifyRequest(model, Optional.empty(), folder.resolve("images"), 0, settings(), penalty,
+                penaltySteps, 0.1,
                 0.5, trainWeights, UnreadableImagePolicy.SKIP, folder.resolve("out"));
     }
 
@@ -169,6 +175,52 @@ class SparsificationTest {
     }
 
     @Test
+    void aPenaltyPathTrainsEachStageFromTheLastAndTheModelCarriesEveryStage(@TempDir Path folder) throws Exception {
+        RecordingListener log = new RecordingListener();
+        SparsifyResult path = new Sparsification(log).run(request(folder.resolve("path"), 1e-3, 3, false));
+        SparsityScales scales = scalesOfEveryGroup(OnnxModel.load(path.sparseModel(), "<sparse>"));
+        assertThat(scales.path()).extracting(SparsityScales.Stage::penalty).containsExactly(1e-3, 2e-3, 4e-3);
+        assertThat(scales.path()).allMatch(stage -> stage.epochs() == 4);
+        SparsityScales.Stage last = scales.path().get(2);
+        assertThat(last.scales().keySet()).isEqualTo(scales.scales().keySet());
+        last.scales().forEach((group, values) -> assertThat(values).containsExactly(scales.scales().get(group)));
+        assertThat(count(scales.only(last), scale -> scale == 0))
+                .isGreaterThanOrEqualTo(count(scales.only(scales.path().get(0)), scale -> scale == 0));
+
+        // The first stage is the single training at the first penalty; the second starts where it ended, so it
+        // differs from a training at the second penalty from ones.
+        SparsityScales single = scalesOfEveryGroup(OnnxModel.load(new Sparsification(ProgressListener.silent())
+                .run(request(folder.resolve("single"), 1e-3, 1, false)).sparseModel(), "<sparse>"));
+        single.scales().forEach((group, values) -> assertThat(scales.path().get(0).scales().get(group))
+                .containsExactly(values));
+        SparsityScales fresh = scalesOfEveryGroup(OnnxModel.load(new Sparsification(ProgressListener.silent())
+                .run(request(folder.resolve("fresh"), 2e-3, 1, false)).sparseModel(), "<sparse>"));
+        assertThat(fresh.scales().keySet().stream().anyMatch(group -> !java.util.Arrays.equals(
+                fresh.scales().get(group), scales.path().get(1).scales().get(group)))).isTrue();
+
+        JsonNode report = Json.mapper().readTree(path.report().toFile());
+        assertThat(report.get("path")).hasSize(3);
+        assertThat(report.get("path").get(2).get("penalty").asDouble()).isEqualTo(4e-3);
+        assertThat(report.get("path").get(2).get("belowThreshold").asInt()).isEqualTo(path.belowThreshold());
+        assertThat(report.get("epochs")).hasSize(12);
+        assertThat(report.get("sparsity").get("penaltySteps").asInt()).isEqualTo(3);
+        assertThat(log.stages()).anyMatch(line -> line.equals("Penalty path stage 2 of 3: penalty 0.002, starting "
+                + "from stage 1's scales"));
+    }
+
+    @Test
+    void aPenaltyPathOutOfRangeOrWithTrainedWeightsIsRefusedNamingTheElement(@TempDir Path folder) {
+        assertThatThrownBy(() -> request(folder, 1e-3, 0, false)).isInstanceOf(InvalidInputException.class)
+                .hasMessageStartingWith("<penaltySteps>0</penaltySteps> is out of range");
+        assertThatThrownBy(() -> request(folder, 1e-3, 7, false)).isInstanceOf(InvalidInputException.class)
+                .hasMessageStartingWith("<penaltySteps>7</penaltySteps> is out of range");
+        assertThatThrownBy(() -> request(folder, 1e-3, 2, true)).isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("needs frozen weights").hasMessageContaining("<sparsifyWeights>false");
+        assertThatThrownBy(() -> request(folder, 0.4, 3, false)).isInstanceOf(InvalidInputException.class)
+                .hasMessageStartingWith("<penaltySteps>3</penaltySteps> doubles <penalty>0.4</penalty> to 1.6");
+    }
+
+    @Test
     void scaledChannelsRunInLibtorchAsTheFoldedModelRunsInOnnxRuntime(@TempDir Path folder) throws Exception {
         OnnxModel model = YoloGraphs.yolo(false);
         ChannelScaling scaling = Sparsification.scaling(model, ChannelDependencyAnalysis.analyze(model), 0.5, 0.02, 0.01,
@@ -245,7 +297,7 @@ class SparsificationTest {
                 .isInstanceOf(InvalidInputException.class).hasMessageContaining("<penalty>2.0</penalty>");
         SparsifyRequest good = request(folder, 0.5);
         assertThatThrownBy(() -> new SparsifyRequest(good.model(), Optional.empty(), good.trainingImages(), 0,
-                settings(), 0.5, 0.2, 1.5, false, UnreadableImagePolicy.SKIP, good.outputDirectory()))
+                settings(), 0.5, 1, 0.2, 1.5, false, UnreadableImagePolicy.SKIP, good.outputDirectory()))
                 .isInstanceOf(InvalidInputException.class).hasMessageContaining("<scaleThreshold>1.5</scaleThreshold>");
     }
 }
