@@ -39,6 +39,18 @@ final class SparsifySection {
                 Html.count(report.belowThreshold()), Html.count(report.channels()),
                 Html.percent(report.channels() == 0 ? 0 : (double) report.belowThreshold() / report.channels()),
                 report.sparsity() == null ? Html.text(null) : report.sparsity().threshold()));
+        List<SparsifyReport.PathStage> path = report.path() == null ? List.of() : report.path();
+        if (path.size() > 1) {
+            List<List<String>> rows = new ArrayList<>();
+            for (int s = 0; s < path.size(); s++) {
+                SparsifyReport.PathStage stage = path.get(s);
+                rows.add(List.of(Integer.toString(s + 1), Double.toString(stage.penalty()),
+                        Html.count(stage.belowThreshold()), String.format(Locale.ROOT, "%.3f", stage.meanMagnitude()),
+                        String.format(Locale.ROOT, "%.4f", stage.loss()), Html.seconds(stage.seconds())));
+            }
+            out.append("<h3>Penalty path: each stage starts from the one before</h3>\n").append(Html.table(List.of(
+                    "stage", "penalty", "below the threshold", "mean |s|", "loss", "time"), rows));
+        }
         out.append(DistillSection.losses(report.epochs(), "Sparsity-training loss per epoch (mean, weighted)",
                 charts));
         List<EpochScales> scales = report.scales() == null ? List.of() : report.scales();

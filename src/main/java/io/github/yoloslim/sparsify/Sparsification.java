@@ -196,8 +196,12 @@ public final class Sparsification {
             DistillationResult.EpochScales end = r.scaleHistory().get(r.scaleHistory().size() - 1);
             path.add(new SparsifyReport.PathStage(stage.penalty(), end.belowThreshold(), end.meanMagnitude(),
                     r.epochs().get(r.epochs().size() - 1).total(), r.seconds()));
-            epochs.addAll(r.epochs());
-            history.addAll(r.scaleHistory());
+            // Numbered on across the stages, so that the curves read as one training.
+            int offset = epochs.size();
+            r.epochs().forEach(e -> epochs.add(new DistillationResult.EpochLoss(offset + e.epoch(), e.total(),
+                    e.box(), e.classes(), e.features(), e.seconds())));
+            r.scaleHistory().forEach(e -> history.add(new DistillationResult.EpochScales(offset + e.epoch(),
+                    e.meanMagnitude(), e.belowThreshold(), e.channels())));
             steps += r.steps();
             inputs += r.images();
             seconds += r.seconds();

@@ -217,14 +217,14 @@ class HtmlReportTest {
     }
 
     @Test
-    void aSparsifiedModelsPageShowsItsLossesScalesAndHistogram() throws Exception {
+    void aSparsifiedModelsPageShowsItsPenaltyPathLossesScalesAndHistogram() throws Exception {
         Path model = dir.resolve("tiny.onnx");
         YoloGraphs.yolo(false).save(model);
         Path images = YoloGraphs.noiseImages(dir.resolve("images"), 8, 40, 3).get(0).getParent();
         Path out = dir.resolve("out");
         new Sparsification(ProgressListener.silent()).run(new SparsifyRequest(model, Optional.empty(), images, 0,
                 new DistillationSettings(2, 4, 32, 0.01, 1, 0.01, 0, 5, new LossWeights(1, 1, 0, 1),
-                        new Augmentation(0, 0, 0), TrainingDevice.CPU, 2), 1e-3, 1, 0.1, 0.5, false,
+                        new Augmentation(0, 0, 0), TrainingDevice.CPU, 2), 1e-3, 2, 0.1, 0.5, false,
                 UnreadableImagePolicy.SKIP, out));
         new HtmlReport(ProgressListener.silent()).update(new ReportRequest(out, model, "sparsify",
                 OptionalDouble.of(3), Optional.empty()));
@@ -235,7 +235,8 @@ class HtmlReportTest {
         // The loss terms and the scales, per epoch.
         assertThat(svgs(sections.get("sparsify"))).hasSize(2);
         assertThat(sections.get("sparsify")).contains("ended below scale 0.5", "Final |s|, all groups",
-                "Groups losing the largest share");
+                "Groups losing the largest share", "Penalty path: each stage starts from the one before",
+                "<td>0.002</td>");
     }
 
     static Map<String, String> sections(String page) {

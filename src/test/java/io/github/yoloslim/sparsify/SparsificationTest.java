@@ -203,6 +203,10 @@ class SparsificationTest {
         assertThat(report.get("path").get(2).get("penalty").asDouble()).isEqualTo(4e-3);
         assertThat(report.get("path").get(2).get("belowThreshold").asInt()).isEqualTo(path.belowThreshold());
         assertThat(report.get("epochs")).hasSize(12);
+        for (int e = 0; e < 12; e++) {
+            assertThat(report.get("epochs").get(e).get("epoch").asInt()).isEqualTo(e + 1);
+            assertThat(report.get("scales").get(e).get("epoch").asInt()).isEqualTo(e + 1);
+        }
         assertThat(report.get("sparsity").get("penaltySteps").asInt()).isEqualTo(3);
         assertThat(log.stages()).anyMatch(line -> line.equals("Penalty path stage 2 of 3: penalty 0.002, starting "
                 + "from stage 1's scales"));
