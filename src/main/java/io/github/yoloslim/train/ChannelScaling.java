@@ -20,8 +20,9 @@ import java.util.Map;
  *        their shrinking with a gradient of λ
  * @param scaleLearningRate the scales' peak learning rate, absolute (they start at 1); follows the same warm-up
  *        and cosine schedule as the weights, and so does the penalty
- * @param threshold at the end, scales whose magnitude is below this become exactly zero (the L1 term drives the
- *        unneeded ones to about zero; exactly zero makes pruning them change nothing)
+ * @param threshold channels whose scale's magnitude ends below this are the ones to prune; with trained weights
+ *        those scales become exactly zero before they are folded in (the L1 term drives the unneeded ones to about
+ *        zero; exactly zero makes pruning them change nothing)
  * @param trainWeights whether the Conv weights train beside the scales. When they do, they can absorb a shrinking
  *        scale (SiLU is about linear near zero, so the next layer can scale back up what a smaller scale took
  *        away), and the penalty shrinks every scale alike instead of choosing channels

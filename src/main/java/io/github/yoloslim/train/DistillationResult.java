@@ -18,9 +18,9 @@ import java.util.Map;
  * @param time where that time went
  * @param skipped images that could not be read, with the reason
  * @param scaleHistory for sparsity training, the channel scales after every epoch; else empty
- * @param scales for sparsity training, every group's final scales by group name, those below the threshold zero;
- *        folded into {@code model} when the weights were trained beside them, else not applied to it (the
- *        weights are as loaded); else empty
+ * @param scales for sparsity training, every group's final scales by group name: when the weights were trained
+ *        beside them, those below the threshold zero and all folded into {@code model}; else as learned and not
+ *        applied to it (the weights are as loaded); else empty
  */
 public record DistillationResult(OnnxModel model, List<EpochLoss> epochs, int steps, long images, double seconds,
         StepTime time, List<String> skipped, List<EpochScales> scaleHistory, Map<String, float[]> scales) {

@@ -208,12 +208,16 @@ public final class Distiller {
             double seconds = (System.nanoTime() - start) / 1e9;
             Map<String, float[]> scales = new LinkedHashMap<>();
             if (!factors.isEmpty()) {
-                student.zeroScalesBelow((float) request.scaling().orElseThrow().threshold());
-                factors.forEach((group, factor) -> scales.put(group, factor.toFloatArray()));
                 // With the weights frozen the scales are what was learned, and they travel in the result: folded
                 // in, the kept channels' shrunken scales would cost accuracy that the next layer cannot undo through
                 // SiLU, and zeroed channels would give prune's least squares the zeroed model to repair towards
-                // instead of the original (measured in sparsify.md).
+                // instead of the original (measured in sparsify.md). Unzeroed, they still rank the channels below
+                // the threshold, and the next stage of a penalty path starts from them. Folded into trained weights,
+                // the ones below the threshold become exactly zero, so that pruning them changes nothing.
+                if (request.scaling().orElseThrow().trainWeights()) {
+                    student.zeroScalesBelow((float) request.scaling().orElseThrow().threshold());
+                }
+                factors.forEach((group, factor) -> scales.put(group, factor.toFloatArray()));
                 if (!request.scaling().orElseThrow().trainWeights()) {
                     student.resetScales();
                 }
